@@ -1,0 +1,253 @@
+"""The NumPy backend: the reference kernel for every op.
+
+Each entry of ``KERNELS`` maps an op class to a factory ``factory(node)``
+that returns a Python callable taking the node's input arrays and returning
+its output (or a tuple of outputs). Factories specialize on the node's
+parameters once, at compile time, so calls do no dispatching.
+
+Example:
+    >>> from theanine.backends.numpy_backend import KERNELS
+    >>> from theanine.ops.blas import Dot
+    >>> Dot in KERNELS
+    True
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from theanine.ops import blas, elemwise, nnet, reduce, shape, special, subtensor
+from theanine.ops.subtensor import index_source, spec_inputs
+
+KERNELS = {}
+
+
+def register(*op_classes):
+    """Decorator: the wrapped factory makes kernels for ``op_classes``."""
+    def wrap(factory):
+        for cls in op_classes:
+            KERNELS[cls] = factory
+        return factory
+    return wrap
+
+
+class NumpyBackend:
+    """Arrays are NumPy arrays in host memory."""
+
+    name = "numpy"
+    xp = np
+
+    def to_device(self, value):
+        return value if isinstance(value, np.ndarray) else np.asarray(value)
+
+    def to_host(self, value):
+        return value
+
+    def is_device_array(self, value):
+        return isinstance(value, np.ndarray)
+
+    def kernel(self, node):
+        """The callable that runs ``node`` on NumPy arrays."""
+        try:
+            factory = KERNELS[type(node.op)]
+        except KeyError:
+            raise NotImplementedError(f"the numpy backend has no kernel for {node.op}") from None
+        return factory(node)
+
+
+# ---------------------------------------------------------------- elementwise
+
+@register(elemwise.Elemwise)
+def _elemwise(node):
+    return node.op.scalar_op.numpy
+
+
+@register(elemwise.DimShuffle)
+def _dimshuffle(node):
+    op = node.op
+    index = op.index
+    if op.perm == tuple(range(op.input_ndim)):
+        return lambda x: x[index]
+    perm = op.perm
+    if all(i == slice(None) for i in index):
+        return lambda x: x.transpose(perm)
+    return lambda x: x.transpose(perm)[index]
+
+
+# ---------------------------------------------------------------- reductions
+
+_REDUCERS = {"sum": np.sum, "prod": np.prod, "max": np.max, "min": np.min,
+             "all": np.all, "any": np.any}
+
+
+@register(reduce.Reduce)
+def _reduce(node):
+    op = node.op
+    fn, axis = _REDUCERS[op.kind], op.axis
+    if op.kind in ("sum", "prod"):
+        dtype = np.dtype(node.outputs[0].dtype)
+        return lambda x: fn(x, axis=axis, dtype=dtype)
+    return lambda x: fn(x, axis=axis)
+
+
+@register(reduce.Argmax)
+def _argmax(node):
+    fn = np.argmax if node.op.kind == "max" else np.argmin
+    axis = node.op.axis
+    return lambda x: fn(x, axis=axis)
+
+
+# ---------------------------------------------------------------- shapes
+
+@register(shape.Shape)
+def _shape(node):
+    return lambda x: np.array(np.shape(x), dtype=np.int64)
+
+
+@register(shape.ShapeI)
+def _shape_i(node):
+    i = node.op.i
+    return lambda x: np.int64(x.shape[i])
+
+
+@register(shape.SpecifyShape)
+def _specify_shape(node):
+    expected = node.outputs[0].type
+
+    def specify(x):
+        if not expected.accepts_shape(np.shape(x)):
+            raise ValueError(f"shape {np.shape(x)} does not match the declared {expected.shape}")
+        return x
+    return specify
+
+
+@register(shape.Reshape)
+def _reshape(node):
+    return lambda x, s: np.reshape(x, s)
+
+
+@register(shape.MakeVector)
+def _make_vector(node):
+    dtype = np.dtype(node.outputs[0].dtype)
+    return lambda *scalars: np.array(scalars, dtype=dtype)
+
+
+@register(shape.Alloc)
+def _alloc(node):
+    dtype = np.dtype(node.outputs[0].dtype)
+
+    def alloc(value, *dims):
+        out = np.empty(tuple(int(d) for d in dims), dtype=dtype)
+        out[...] = value
+        return out
+    return alloc
+
+
+@register(shape.ARange)
+def _arange(node):
+    dtype = np.dtype(node.outputs[0].dtype)
+    return lambda start, stop, step: np.arange(start, stop, step, dtype=dtype)
+
+
+@register(shape.Join)
+def _join(node):
+    axis = node.op.axis
+    return lambda *xs: np.concatenate(xs, axis=axis)
+
+
+@register(special.ZeroGrad)
+def _zero_grad(node):
+    return lambda x: x
+
+
+# ---------------------------------------------------------------- indexing
+
+def _compile_lambda(source, namespace=None):
+    scope = {"np": np}
+    scope.update(namespace or {})
+    exec(compile(source, "<theanine-kernel>", "exec"), scope)
+    return scope["kernel"]
+
+
+def _index_names(op):
+    return [f"i{k}" for k in range(spec_inputs(op.spec))]
+
+
+@register(subtensor.Subtensor, subtensor.AdvancedSubtensor)
+def _subtensor(node):
+    names = _index_names(node.op)
+    args = ", ".join(["x"] + names)
+    return _compile_lambda(f"def kernel({args}):\n    return x[{index_source(node.op.spec, names)}]")
+
+
+@register(subtensor.IncSubtensor, subtensor.AdvancedIncSubtensor)
+def _inc_subtensor(node):
+    op = node.op
+    names = _index_names(op)
+    args = ", ".join(["x", "y"] + names)
+    index = index_source(op.spec, names)
+    if op.set_instead_of_inc:
+        body = f"    out[{index}] = y\n"
+    elif isinstance(op, subtensor.AdvancedIncSubtensor):
+        # np.add.at adds once per occurrence of a repeated index, as a gradient must.
+        body = f"    np.add.at(out, ({index}), y)\n"
+    else:
+        body = f"    out[{index}] += y\n"
+    return _compile_lambda(f"def kernel({args}):\n    out = np.array(x)\n{body}    return out")
+
+
+# ---------------------------------------------------------------- products
+
+@register(blas.Dot)
+def _dot(node):
+    return np.dot
+
+
+# ---------------------------------------------------------------- softmax family
+
+def softmax(z):
+    e = z - z.max(axis=-1, keepdims=True)
+    np.exp(e, out=e)
+    e /= e.sum(axis=-1, keepdims=True)
+    return e
+
+
+def log_softmax(z):
+    shifted = z - z.max(axis=-1, keepdims=True)
+    shifted -= np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    return shifted
+
+
+def crossentropy_softmax(z, y):
+    rows = np.arange(z.shape[0])
+    shifted = z - z.max(axis=1, keepdims=True)
+    e = np.exp(shifted)
+    total = e.sum(axis=1, keepdims=True)
+    nll = np.log(total[:, 0]) - shifted[rows, y]
+    e /= total
+    return nll, e
+
+
+def crossentropy_softmax_grad(g, sm, y):
+    out = sm * g[:, None] if np.ndim(g) else sm * g
+    out[np.arange(sm.shape[0]), y] -= g
+    return out
+
+
+@register(nnet.Softmax)
+def _softmax(node):
+    return softmax
+
+
+@register(nnet.LogSoftmax)
+def _log_softmax(node):
+    return log_softmax
+
+
+@register(nnet.CrossEntropySoftmax)
+def _crossentropy_softmax(node):
+    return crossentropy_softmax
+
+
+@register(nnet.CrossEntropySoftmaxGrad)
+def _crossentropy_softmax_grad(node):
+    return crossentropy_softmax_grad

@@ -1,0 +1,140 @@
+"""Turning a scheduled graph into one straight-line Python function.
+
+The generated function reads shared values once, calls each node's kernel
+with local variables (no lookups, no loop), drops intermediates after their
+last use, writes every update only after all outputs are computed, and
+returns the outputs. Its source lines map back to graph nodes, so a failure
+can name the user's line that built the failing node.
+
+Example:
+    >>> import theanine.tensor as T
+    >>> from theanine.compile.function import function
+    >>> x = T.dvector('x')
+    >>> f = function([x], x * 2)
+    >>> 'kernel' in f.source
+    True
+"""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from theanine.graph.basic import Constant, SharedVariable
+
+_counter = itertools.count()
+
+
+def view_root(var):
+    """The leaf variable whose memory ``var`` may share (or ``var`` itself)."""
+    while var.owner is not None:
+        view_map = var.owner.op.view_map
+        if var.index not in view_map:
+            break
+        var = var.owner.inputs[view_map[var.index]]
+    return var
+
+
+class Linked:
+    """The generated callable and what is needed to explain a failure."""
+
+    def __init__(self, run, source, filename, line_to_node, node_arg_names):
+        self.run = run
+        self.source = source
+        self.filename = filename
+        self.line_to_node = line_to_node
+        self.node_arg_names = node_arg_names
+
+
+def link(nodes, inputs, outputs, updates, backend):
+    """Generate the function ``run(*input_values) -> list of outputs``.
+
+    ``nodes`` is the schedule (topologically ordered Apply nodes),
+    ``updates`` a list of ``(shared_variable, new_value_variable)``.
+    """
+    names, scope = {}, {"_asarray": np.asarray, "_copy": np.array}
+    counter = itertools.count()
+
+    def name_of(var):
+        key = id(var)
+        if key not in names:
+            if isinstance(var, Constant):
+                names[key] = f"c{next(counter)}"
+                scope[names[key]] = backend.to_device(var.data)
+            else:
+                names[key] = f"v{next(counter)}"
+        return names[key]
+
+    arg_names = [name_of(v) for v in inputs]
+    lines = [f"def run({', '.join(arg_names)}):"]
+    cells = {}
+    for var in itertools.chain(_leaves(nodes), outputs, (value for _, value in updates)):
+        if isinstance(var, SharedVariable) and id(var) not in cells:
+            cells[id(var)] = f"S{len(cells)}"
+            scope[cells[id(var)]] = var.container
+            lines.append(f"    {name_of(var)} = {cells[id(var)]}.value")
+    for var, _ in updates:
+        if id(var) not in cells:
+            cells[id(var)] = f"S{len(cells)}"
+            scope[cells[id(var)]] = var.container
+
+    needed_until = _last_uses(nodes, outputs, updates)
+    line_to_node, node_arg_names = {}, {}
+    for position, node in enumerate(nodes):
+        kernel = f"kernel{position}"
+        scope[kernel] = backend.kernel(node)
+        args = [name_of(v) for v in node.inputs]
+        outs = ", ".join(name_of(o) for o in node.outputs)
+        if len(node.outputs) > 1:
+            outs += ","
+        line_to_node[len(lines) + 1] = node
+        node_arg_names[id(node)] = args
+        lines.append(f"    {outs} = {kernel}({', '.join(args)})")
+        dead = [name_of(v) for v in node.inputs
+                if needed_until.get(id(v)) == position and _is_temporary(v)]
+        if dead:
+            lines.append(f"    del {', '.join(sorted(set(dead)))}")
+
+    returned = [_owned(v, name_of(v), keep_root=None) for v in outputs]
+    for k, (shared_var, value) in enumerate(updates):
+        expr = _owned(value, name_of(value), keep_root=shared_var)
+        lines.append(f"    _u{k} = {'_asarray(' + expr + ')' if shared_var.ndim == 0 else expr}")
+    for k, (shared_var, _) in enumerate(updates):
+        lines.append(f"    {cells[id(shared_var)]}.value = _u{k}")
+    lines.append(f"    return [{', '.join(returned)}]")
+    source = "\n".join(lines) + "\n"
+    filename = f"<theanine-function-{next(_counter)}>"
+    exec(compile(source, filename, "exec"), scope)
+    return Linked(scope["run"], source, filename, line_to_node, node_arg_names)
+
+
+def _is_temporary(var):
+    return var.owner is not None
+
+
+def _leaves(nodes):
+    for node in nodes:
+        yield from node.inputs
+
+
+def _owned(var, name, keep_root):
+    """Expression for ``var``'s value in memory that nobody else holds.
+
+    A value that is (a view of) an input, a constant or a shared variable
+    other than ``keep_root`` is copied, so later in-place updates or the
+    caller's own writes cannot change it behind anyone's back.
+    """
+    root = view_root(var)
+    if var.ndim and root.owner is None and root is not keep_root:
+        return f"_copy({name})"
+    return name
+
+
+def _last_uses(nodes, outputs, updates):
+    last = {}
+    for position, node in enumerate(nodes):
+        for var in node.inputs:
+            last[id(var)] = position
+    for var in itertools.chain(outputs, (v for _, v in updates)):
+        last[id(var)] = len(nodes)
+    return last

@@ -1,0 +1,87 @@
+"""Typed configuration flags, read once from ``THEANINE_FLAGS``.
+
+Flags are ``name=value`` pairs separated by commas, as Theano's ``THEANO_FLAGS``:
+
+    THEANINE_FLAGS=floatX=float64,device=cpu python train.py
+
+``THEANO_FLAGS`` is read too (after ``THEANINE_FLAGS``, which wins) so that legacy
+scripts keep their settings.
+
+Example:
+    >>> from theanine import config
+    >>> config.floatX in ('float32', 'float64')
+    True
+    >>> with config.change_flags(floatX='float64'):
+    ...     config.floatX
+    'float64'
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+
+_CHOICES = {
+    "floatX": ("float32", "float64", "float16"),
+    "device": ("cpu", "cuda", "gpu", "auto"),
+    "mode": ("FAST_RUN", "FAST_COMPILE", "DEBUG_MODE"),
+}
+_DEFAULTS = {"floatX": "float32", "device": "cpu", "mode": "FAST_RUN"}
+# Theano spelled GPUs 'gpu', 'gpu0', 'cuda0'...; all of them mean "the CUDA device".
+_DEVICE_ALIASES = {"gpu": "cuda"}
+
+
+class Config:
+    """Holds the flags; one instance, ``theanine.config``."""
+
+    def __init__(self, environ=os.environ):
+        object.__setattr__(self, "_values", dict(_DEFAULTS))
+        for var in ("THEANO_FLAGS", "THEANINE_FLAGS"):
+            for name, value in _parse_flags(environ.get(var, ""), var).items():
+                if name in _CHOICES:
+                    self._set(name, value)
+
+    def _set(self, name, value):
+        if name not in _CHOICES:
+            raise AttributeError(f"theanine.config has no flag {name!r}; known: {sorted(_CHOICES)}")
+        value = str(value)
+        if name == "device":
+            value = value.rstrip("0123456789") or value
+            value = _DEVICE_ALIASES.get(value, value)
+        if value not in _CHOICES[name]:
+            raise ValueError(
+                f"config.{name}={value!r} is not allowed; choose one of {_CHOICES[name]}")
+        self._values[name] = value
+
+    def __getattr__(self, name):
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(f"theanine.config has no flag {name!r}") from None
+
+    def __setattr__(self, name, value):
+        self._set(name, value)
+
+    @contextlib.contextmanager
+    def change_flags(self, **flags):
+        """Temporarily override flags inside a ``with`` block."""
+        saved = dict(self._values)
+        try:
+            for name, value in flags.items():
+                self._set(name, value)
+            yield self
+        finally:
+            self._values.clear()
+            self._values.update(saved)
+
+
+def _parse_flags(text, source):
+    flags = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        if "=" not in item:
+            raise ValueError(f"{source}: expected name=value, got {item!r}")
+        name, value = item.split("=", 1)
+        flags[name.strip()] = value.strip()
+    return flags
+
+
+config = Config()
