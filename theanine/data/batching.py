@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from theanine.config import config
+
 
 def n_batches(n, batch_size, drop_last=True):
     """Number of minibatches of ``batch_size`` in ``n`` examples.
@@ -76,8 +78,8 @@ def shared_dataset(x, y, borrow=True, name=None):
         >>> sy.get_value().dtype, sx.name                                     # doctest: +SKIP
         (dtype('int32'), 'a_x')
     """
+    # Imported here so that theanine/__init__.py may import theanine.data without a cycle.
     from theanine import shared
-    from theanine.config import config
 
     if len(x) != len(y):
         raise ValueError(f"x has {len(x)} examples but y has {len(y)}")

@@ -1,14 +1,16 @@
 """The exceptions of ``theanine.data``; every one is a :class:`DataError`.
 
-Catch ``DataError`` to handle any problem with a data file in one place:
+Catch ``DataError`` to handle any problem with a data file in one place (it is a
+``theanine.errors.TheanineError`` like every theanine error):
 
     >>> from theanine.data import DataError, DatasetNotFoundError
     >>> issubclass(DatasetNotFoundError, DataError)
     True
 """
+from theanine.errors import TheanineError
 
 
-class DataError(Exception):
+class DataError(TheanineError):
     """Base class: a data file is missing, damaged, or not what it claims to be.
 
     Example:

@@ -15,6 +15,8 @@ import warnings
 
 import numpy as np
 
+from theanine.config import config
+
 from . import prepared, registry
 from .download import fetch
 from .errors import DatasetNotFoundError, DownloadError, FormatError
@@ -77,8 +79,6 @@ def load_fashion_mnist(split_scheme="tutorial", dtype=None, normalize=True, one_
 
 
 def _load(info, split_scheme, dtype, normalize, one_hot, flatten, root, download, mirrors):
-    from theanine.config import config
-
     image_dtype, one_hot_dtype = resolve_dtypes(split_scheme, dtype, normalize,
                                                 config.floatX)
     raw = _load_raw(info, root, download, mirrors)
@@ -132,9 +132,9 @@ def _resolve_sources(info, root, download, mirrors):
 
 
 def _decode(sources):
-    if len(sources) == 1:
-        (path, _), = sources.values()
-        return _raw_from_pickle(path)
+    """Read the raw arrays from the files ``_resolve_sources`` chose."""
+    if registry.TUTORIAL_PICKLE in sources:
+        return _raw_from_pickle(sources[registry.TUTORIAL_PICKLE][0])
     raw = {}
     for part, images, labels in (("train", TRAIN_IMAGES, TRAIN_LABELS),
                                  ("test", TEST_IMAGES, TEST_LABELS)):
@@ -189,11 +189,11 @@ def _not_found(info, places, skipped, download_error):
               for i, (label, folder) in enumerate(places, 1)]
     lines += ["", f"Put these files (sha256 of the .gz file as stored) in {own}/,",
               f"or in DIR/{info.subdir}/ and set THEANINE_DATA=DIR or pass root=DIR:"]
-    lines += [f"  {name}  {' or '.join(registry.pins(info, name))}"
+    lines += [f"  {name:<28}{' or '.join(registry.pins(info, name))}"
               for name in info.idx_files]
     if info.pickle_file:
         lines += ["or, instead of those four, the tutorials' pickle:",
-                  f"  {info.pickle_file}  {' or '.join(registry.pins(info, info.pickle_file))}"]
+                  f"  {info.pickle_file:<28}{' or '.join(registry.pins(info, info.pickle_file))}"]
     if skipped:
         lines += ["", "Files passed over:"] + [f"  {line}" for line in skipped]
     if download_error is not None:

@@ -7,7 +7,7 @@ before it is called.
 
     >>> import io, pickle
     >>> from theanine.data.pickle_reader import RestrictedUnpickler
-    >>> RestrictedUnpickler(io.BytesIO(pickle.dumps(print))).load()
+    >>> RestrictedUnpickler(io.BytesIO(pickle.dumps(print))).load()  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     theanine.data.errors.UnsafePickleError: pickle refers to builtins.print, ...

@@ -72,11 +72,11 @@ def save(folder, sources, arrays):
     last, so a reader never pairs a stamp with a half-written array.
 
     Example:
-        >>> import tempfile, numpy as np
+        >>> import os, tempfile, numpy as np
         >>> from theanine.data import prepared
         >>> folder = tempfile.mkdtemp()
         >>> prepared.save(folder, {'a.gz': '00' * 32}, {'x': np.zeros(3, np.uint8)})
-        >>> sorted(p.name for p in __import__('pathlib').Path(folder).iterdir())
+        >>> sorted(os.listdir(folder))
         ['stamp.json', 'x.npy']
     """
     folder = Path(folder)
