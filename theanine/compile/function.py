@@ -160,7 +160,8 @@ def function(inputs, outputs=None, updates=None, givens=None, name=None, mode=No
     if mode not in ("FAST_RUN", "FAST_COMPILE", "DEBUG_MODE", None):
         mode = getattr(mode, "name", mode)
     from theanine.rewrite import rewrite_graph
-    rewrite_graph(fgraph, mode, n_outputs=len(output_list))
+    rewrite_graph(fgraph, mode, n_outputs=len(output_list),
+                  updated=[shared_var for shared_var, _ in update_pairs])
 
     n_out = len(output_list)
     outputs_final = fgraph.outputs[:n_out]

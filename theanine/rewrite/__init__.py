@@ -4,17 +4,35 @@
 'FAST_COMPILE' runs none of them. Each pass is a function
 ``pass_(fgraph) -> number of changes`` registered with :func:`register_pass`.
 
+The order, and why:
+
+1. ``merge``: identical subexpressions and equal constants become one, so
+   every later pattern sees one node per value.
+2. ``constant_fold``: constant subexpressions and known shapes become constants.
+3. ``canonicalize``: ``x*1``, ``--x``, useless fills/casts/dimshuffles... go,
+   so that stabilization matches one canonical form.
+4. ``stabilize``: ``log(softmax)``, ``log(sigmoid)``, the softmax cross-entropy
+   and its gradient become stable ops.
+5. ``canonicalize`` again: cleans up what stabilization leaves (``--x``...).
+6. ``merge`` again: rewrites may have built the same node twice.
+7. ``fuse``: chains of elementwise ops become one ``Fused`` node each.
+8. ``inplace``: updates and single-use temporaries are overwritten in place.
+
+A function graph being rewritten carries ``fgraph.n_outputs`` (its first
+outputs are the function's outputs) and ``fgraph.updated`` (the shared
+variable that each later output updates), set by :func:`rewrite_graph`.
+
 Example:
     >>> from theanine.rewrite import PIPELINE
-    >>> PIPELINE[0]
-    'merge'
+    >>> PIPELINE[0], PIPELINE[-1]
+    ('merge', 'inplace')
 """
 from __future__ import annotations
 
 PASSES = {}
-#: The order in which the FAST_RUN passes run (DESIGN.md: merge → constant-fold →
-#: canonicalize → stabilize → fuse → in-place).
-PIPELINE = ["merge"]
+#: The order in which the FAST_RUN passes run (a name may appear twice).
+PIPELINE = ["merge", "constant_fold", "canonicalize", "stabilize", "canonicalize", "merge",
+            "fuse", "inplace"]
 
 
 def register_pass(name, position=None):
@@ -27,14 +45,24 @@ def register_pass(name, position=None):
     return wrap
 
 
-def rewrite_graph(fgraph, mode="FAST_RUN", n_outputs=None):
-    """Run the passes of ``mode`` over ``fgraph`` in place; returns ``{pass: changes}``."""
+def rewrite_graph(fgraph, mode="FAST_RUN", n_outputs=None, updated=()):
+    """Run the passes of ``mode`` over ``fgraph`` in place; returns ``{pass: changes}``.
+
+    ``n_outputs``: how many of ``fgraph.outputs`` the function returns (default
+    all); ``updated``: the shared variables that the remaining outputs update.
+    """
     _load_passes()
+    fgraph.n_outputs = len(fgraph.outputs) if n_outputs is None else n_outputs
+    fgraph.updated = list(updated)
     if mode in ("FAST_COMPILE", "DEBUG_MODE"):
         return {}
-    return {name: PASSES[name](fgraph) for name in PIPELINE}
+    changes = {}
+    for name in PIPELINE:
+        changes[name] = changes.get(name, 0) + PASSES[name](fgraph)
+    return changes
 
 
 def _load_passes():
     # Importing the modules registers their passes.
-    from theanine.rewrite import merge  # noqa: F401
+    from theanine.rewrite import (canonicalize, constant_fold, fusion, inplace,  # noqa: F401
+                                  merge, stabilize)
