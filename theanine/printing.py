@@ -70,7 +70,7 @@ def _print_var(var, out, prefix, labels, gen, print_type, depth):
     out.write(f"{prefix}{name} [id {labels[id(var)]}]{extra}{typ}\n")
     if node is None or seen or depth == 0:
         return
-    child_prefix = (prefix[:-1] + " " if prefix.endswith("|") else prefix) + " |"
+    child_prefix = prefix + " |" if prefix else " |"
     for child in node.inputs:
         _print_var(child, out, child_prefix, labels, gen, print_type, depth - 1)
 

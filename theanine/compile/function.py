@@ -3,7 +3,7 @@
 Example:
     >>> import numpy as np, theanine, theanine.tensor as T
     >>> x = T.dvector('x')
-    >>> total = theanine.shared(0.0, name='total')
+    >>> total = theanine.shared(np.float64(0.0), name='total')
     >>> f = theanine.function([x], T.sum(x), updates=[(total, total + T.sum(x))])
     >>> float(f(np.array([1.0, 2.0]))), float(total.get_value())
     (3.0, 3.0)
