@@ -1,0 +1,1 @@
+"""Helpers for the command line: image loading and the gradient-check table."""
