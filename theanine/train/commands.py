@@ -88,7 +88,7 @@ def train(args):
                              f"got {args.nkerns!r}") from None
     s = resolve(args.model, given, saved)
     s.setdefault("dataset", "mnist")
-    data = recipes.load_dataset(s["dataset"], s.get("subset"))
+    data = recipes.load_dataset(s["dataset"], s.get("subset"), s.get("split", "tutorial"))
     n_in, n_out = int(np.prod(data[0][0].shape[1:])), int(max(data[0][1].max() + 1, 10))
     kwargs = recipes.model_kwargs(args.model, s, n_in, n_out)
     model = recipes.build(args.model, kwargs, s.get("seed"))
@@ -164,7 +164,8 @@ def evaluate(args):
     """``theanine eval RUN``: error rates of the run's final model on every split."""
     config, model = recipes.load_run(args.run)
     s = config["settings"]
-    data = recipes.load_dataset(s.get("dataset", "mnist"), s.get("subset"))
+    data = recipes.load_dataset(s.get("dataset", "mnist"), s.get("subset"),
+                                s.get("split", "tutorial"))
     for name, split in zip(("train", "valid", "test"), data):
         if split is None:
             continue
@@ -192,7 +193,8 @@ def plots(args):
     """``theanine plot RUN``: redraw the run's PNGs from its metrics and final weights."""
     config, model = recipes.load_run(args.run)
     s = config["settings"]
-    data = recipes.load_dataset(s.get("dataset", "mnist"), s.get("subset"))
+    data = recipes.load_dataset(s.get("dataset", "mnist"), s.get("subset"),
+                                s.get("split", "tutorial"))
     return 0 if make_plots(args.run, model, data) else 1
 
 
