@@ -26,6 +26,8 @@ _CHOICES = {
     "mode": ("FAST_RUN", "FAST_COMPILE", "DEBUG_MODE"),
 }
 _DEFAULTS = {"floatX": "float32", "device": "cpu", "mode": "FAST_RUN"}
+#: The names of the flags theanine knows.
+FLAG_NAMES = tuple(_CHOICES)
 # Theano spelled GPUs 'gpu', 'gpu0', 'cuda0'...; all of them mean "the CUDA device".
 _DEVICE_ALIASES = {"gpu": "cuda"}
 
@@ -35,10 +37,9 @@ class Config:
 
     def __init__(self, environ=os.environ):
         object.__setattr__(self, "_values", dict(_DEFAULTS))
-        for var in ("THEANO_FLAGS", "THEANINE_FLAGS"):
-            for name, value in _parse_flags(environ.get(var, ""), var).items():
-                if name in _CHOICES:
-                    self._set(name, value)
+        for name, value in read_flags(environ).items():
+            if name in FLAG_NAMES:
+                self._set(name, value)
 
     def _set(self, name, value):
         if name not in _CHOICES:
@@ -72,6 +73,21 @@ class Config:
         finally:
             self._values.clear()
             self._values.update(saved)
+
+
+def read_flags(environ=os.environ):
+    """``{name: value}`` from ``THEANO_FLAGS`` and then ``THEANINE_FLAGS`` (which wins).
+
+    Names that are not theanine flags are kept, so callers can report them.
+
+    >>> read_flags({'THEANO_FLAGS': 'floatX=float64,optimizer=None',
+    ...             'THEANINE_FLAGS': 'floatX=float32'})
+    {'floatX': 'float32', 'optimizer': 'None'}
+    """
+    flags = {}
+    for var in ("THEANO_FLAGS", "THEANINE_FLAGS"):
+        flags.update(_parse_flags(environ.get(var, ""), var))
+    return flags
 
 
 def _parse_flags(text, source):

@@ -169,6 +169,22 @@ class SharedVariable(Variable):
             array = array.copy()
         self.container.value = self.backend.to_device(array)
 
+    def __getstate__(self):
+        # A pickle holds the value as a host array and no backend, so it loads on
+        # whichever device is configured when it is unpickled.
+        state = super().__getstate__()
+        del state["backend"]
+        value = self.container.value
+        state["container"] = Container(self.backend.to_host(value) if self.is_tensor else value)
+        return state
+
+    def __setstate__(self, state):
+        from theanine.backends import get_backend
+        self.__dict__.update(state)
+        self.backend = get_backend()
+        if self.is_tensor:
+            self.container.value = self.backend.to_device(self.container.value)
+
     def __repr__(self):
         return self.name or f"<shared {self.type}>"
 

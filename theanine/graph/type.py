@@ -61,6 +61,10 @@ class TensorType:
     def __repr__(self):
         return f"TensorType({self.dtype}, shape={self.shape})"
 
+    def __reduce__(self):
+        # Rebuilt from its fields: the cached hash of strings differs between processes.
+        return TensorType, (self.dtype, self.shape)
+
     def __str__(self):
         dims = ", ".join("?" if s is None else str(s) for s in self.shape)
         return f"{self.dtype}[{dims}]"
@@ -118,6 +122,12 @@ def _safe_convert(value, dtype, what):
     if array.ndim == 0 and dtype.kind in "iu" and array.dtype.kind in "iu":
         converted = array.astype(dtype)
         if converted == array:
+            return converted
+    if not isinstance(value, (np.ndarray, np.generic)) and array.dtype.kind in "biuf":
+        # A Python list ([1, 2] for a float32 vector) converts when no value changes,
+        # as in Theano; NumPy arrays must have a safe dtype.
+        converted = array.astype(dtype)
+        if np.array_equal(converted, array, equal_nan=array.dtype.kind == "f"):
             return converted
     raise InputError(
         f"{what}: expected dtype {dtype.name}, got {array.dtype.name}; casting would lose "

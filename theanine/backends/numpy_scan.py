@@ -1,0 +1,54 @@
+"""NumPy kernel of :class:`theanine.ops.scan.Scan`: a Python loop over the compiled step.
+
+The outputs of the first step fix the shapes of the stacked results, which
+are allocated once; every later step writes its row in place.
+
+Example:
+    >>> import numpy as np, theanine, theanine.tensor as T
+    >>> v = T.dvector('v')
+    >>> doubled, _ = theanine.scan(lambda x: x * 2, sequences=v)
+    >>> theanine.function([v], doubled)(np.array([1.0, 2.0])).tolist()
+    [2.0, 4.0]
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from theanine.backends.numpy_backend import register
+from theanine.ops.scan import Scan
+
+
+@register(Scan)
+def scan_kernel(node):
+    """The loop that runs ``node``'s compiled step and stacks its outputs."""
+    op = node.op
+    n_seq, n_fed, n_rest, n_states = op.counts
+    n_out, feedback, backwards = op.n_step_outputs, op.feedback, op.go_backwards
+
+    def run_scan(n_steps, *arrays):
+        sequences = arrays[:n_seq]
+        previous = list(arrays[n_seq:n_seq + n_fed])
+        rest = list(arrays[n_seq + n_fed:n_seq + n_fed + n_rest])
+        states = list(arrays[len(arrays) - n_states:])
+        n = int(n_steps)
+        if n < 0:
+            n = min(len(s) for s in sequences)
+        elif any(len(s) < n for s in sequences):
+            raise ValueError(f"scan {op.name}: n_steps={n} but a sequence has only "
+                             f"{min(len(s) for s in sequences)} entries")
+        if n <= 0:
+            raise ValueError(f"scan {op.name}: the loop must run at least once, got "
+                             f"{n} steps")
+        step, stacked = op.fn, None
+        for t in range(n):
+            i = n - 1 - t if backwards else t
+            results = step(*[s[i] for s in sequences], *previous, *rest, *states)
+            if stacked is None:
+                stacked = [np.empty((n,) + r.shape, dtype=r.dtype) for r in results[:n_out]]
+            for out, value in zip(stacked, results[:n_out]):
+                out[t] = value
+            previous = [results[k] for k in feedback]
+            states = results[n_out:]
+        final = (*stacked, *states)
+        return final if len(final) > 1 else final[0]
+    return run_scan
