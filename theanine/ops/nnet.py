@@ -69,11 +69,27 @@ class CrossEntropySoftmax(Op):
         return Apply(self, [z, y], [TensorType(z.dtype, z.type.shape[:1]), z.type])
 
     def grad(self, inputs, outputs, output_grads):
+        from theanine.tensor import basic as T
         z, y = inputs
-        g = output_grads[0]
-        if g is None:
-            return [None, None]
-        return [CrossEntropySoftmaxGrad()(g, outputs[1], y), None]
+        g_nll, g_sm = output_grads
+        sm = outputs[1]
+        gz = CrossEntropySoftmaxGrad()(g_nll, sm, y)
+        if not _is_zeros(g_sm):
+            # The softmax output is used too: add the softmax's own gradient.
+            gz = gz + sm * (g_sm - T.sum(g_sm * sm, axis=-1, keepdims=True))
+        return [gz, None]
+
+
+def _is_zeros(g):
+    """True for the ``zeros_like`` that ``grad`` passes for an unused output."""
+    from theanine.ops.elemwise import Elemwise
+    from theanine.ops.shape import constant_value
+    if g is None:
+        return True
+    if g.owner is None or g.owner.op != Elemwise("second"):
+        return False
+    value = constant_value(g.owner.inputs[1])
+    return value is not None and not np.any(value)
 
 
 class CrossEntropySoftmaxGrad(Op):

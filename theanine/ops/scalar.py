@@ -46,7 +46,8 @@ class ScalarOp:
 
 def _sigmoid(x, out=None):
     # 0.5*tanh(x/2)+0.5 equals 1/(1+exp(-x)) and never overflows.
-    out = np.multiply(x, 0.5, out=out)
+    # asarray: on 0-d input a ufunc returns a NumPy scalar, which cannot be an out=.
+    out = np.asarray(np.multiply(x, 0.5, out=out))
     np.tanh(out, out=out)
     out *= 0.5
     out += 0.5
@@ -81,7 +82,7 @@ def _identity(a, out=None):
 
 
 def _round_half_away(a, out=None):
-    out = np.abs(a, out=out)
+    out = np.asarray(np.abs(a, out=out))
     out += 0.5
     np.floor(out, out=out)
     return np.copysign(out, a, out=out)

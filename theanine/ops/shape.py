@@ -204,7 +204,13 @@ class ARange(Op):
         values = [constant_value(v) for v in (start, stop, step)]
         length = None
         if all(v is not None for v in values):
-            length = len(range(*(int(v) for v in values)))
+            first, last, step_ = (np.asarray(v).item() for v in values)
+            if step_ == 0:
+                raise self.error("step must not be zero", ValueError)
+            if all(isinstance(v, int) for v in (first, last, step_)):
+                length = len(range(first, last, step_))
+            else:  # NumPy's length for float ranges
+                length = max(0, math.ceil((last - first) / step_))
         return Apply(self, [start, stop, step], [TensorType(self.dtype, (length,))])
 
     def grad(self, inputs, outputs, output_grads):

@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import builtins
+import keyword
 import math
 
 import numpy as np
@@ -104,7 +105,9 @@ def _elemwise(name, doc):
 
     def apply(*args):
         return op(*args)
-    apply.__name__ = name
+    # Named as the module attribute it becomes, so pickle can store it by reference
+    # (models keep their activation function).
+    apply.__name__ = apply.__qualname__ = name + "_" if keyword.iskeyword(name) else name
     apply.__doc__ = doc
     return apply
 
@@ -225,7 +228,10 @@ def _reduce(kind, x, axis, keepdims):
     op = Reduce(kind, ())
     axes = normalize_axis(axis, x.ndim, op)
     if not axes:
-        return x
+        # Nothing to reduce, but the result still has the reduction's dtype
+        # (all/any of a scalar is bool, the sum of an int8 scalar int64).
+        out = op.make_node(x).outputs[0]
+        return x if out.dtype == x.dtype else out
     return _keep(Reduce(kind, axes)(x), x, axes, keepdims)
 
 
@@ -321,7 +327,10 @@ def var(x, axis=None, keepdims=False, ddof=0, corrected=False):
     ddof = 1 if corrected else ddof
     if not ddof:
         return mean(sqr(centered), axes, keepdims)
-    return sum(sqr(centered), axes, keepdims) / (_count(x, axes) - ddof)
+    count = _count(x, axes) - ddof
+    if isinstance(count, Variable) and centered.dtype[0] == "f":
+        count = cast(count, centered.dtype)  # an int64 count would upcast float32
+    return sum(sqr(centered), axes, keepdims) / count
 
 
 def std(x, axis=None, keepdims=False, ddof=0, corrected=False):
@@ -352,8 +361,9 @@ def dot(x, y):
     if x.ndim == 0 or y.ndim == 0:
         return mul(x, y)
     if x.ndim > 2 and y.ndim <= 2:
-        folded = reshape(x, (-1, x.type.shape[-1] if x.type.shape[-1] is not None
-                             else shape(x)[-1]), ndim=2)
+        # The leading size is spelled out, not -1, which NumPy rejects when k is 0.
+        folded = reshape(x, (_prod_dims(x, range(x.ndim - 1)), x.type.shape[-1]
+                             if x.type.shape[-1] is not None else shape(x)[-1]), ndim=2)
         out = Dot()(folded, y)
         lead = [d if d is not None else shape(x)[i] for i, d in enumerate(x.type.shape[:-1])]
         tail = [y.type.shape[1] if y.type.shape[1] is not None else shape(y)[1]] \
@@ -472,8 +482,8 @@ def flatten(x, ndim=1, outdim=None):
     if not 1 <= ndim <= builtins.max(x.ndim, 1):
         raise ValueError(f"flatten: ndim must be in 1..{x.ndim}, got {ndim}")
     lead = [d if d is not None else shape(x)[i] for i, d in enumerate(x.type.shape[:ndim - 1])]
-    tail = x.type.shape[ndim - 1:]
-    last = math.prod(tail) if None not in tail else -1
+    # The tail size is spelled out, not -1, which NumPy rejects when a lead size is 0.
+    last = _prod_dims(x, range(ndim - 1, x.ndim))
     return reshape(x, lead + [last], ndim=ndim)
 
 
@@ -595,6 +605,8 @@ def getitem(x, index):
     if not isinstance(index, tuple):
         index = (index,)
     index = _expand_ellipsis(index, x.ndim)
+    if not index:  # x[()] and x[...] of a scalar
+        return x
     if builtins.any(i is None for i in index):
         return _getitem_newaxis(x, index)
     if x.owner is not None and isinstance(x.owner.op, Shape) and len(index) == 1 and \
