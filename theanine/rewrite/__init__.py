@@ -14,9 +14,13 @@ The order, and why:
 4. ``stabilize``: ``log(softmax)``, ``log(sigmoid)``, the softmax cross-entropy
    and its gradient become stable ops.
 5. ``canonicalize`` again: cleans up what stabilization leaves (``--x``...).
-6. ``merge`` again: rewrites may have built the same node twice.
-7. ``fuse``: chains of elementwise ops become one ``Fused`` node each.
-8. ``inplace``: updates and single-use temporaries are overwritten in place.
+6. ``cancel``: common factors of products and quotients go, so that gradients
+   such as ``g / (1 - s) * s * (1 - s)`` of a saturated sigmoid are not
+   ``0 / 0``; after canonicalize (one form of ``--x``, ``x * 1``...) and
+   before fusion, which would hide the factors inside ``Fused`` programs.
+7. ``merge`` again: rewrites may have built the same node twice.
+8. ``fuse``: chains of elementwise ops become one ``Fused`` node each.
+9. ``inplace``: updates and single-use temporaries are overwritten in place.
 
 A function graph being rewritten carries ``fgraph.n_outputs`` (its first
 outputs are the function's outputs) and ``fgraph.updated`` (the shared
@@ -31,8 +35,8 @@ from __future__ import annotations
 
 PASSES = {}
 #: The order in which the FAST_RUN passes run (a name may appear twice).
-PIPELINE = ["merge", "constant_fold", "canonicalize", "stabilize", "canonicalize", "merge",
-            "fuse", "inplace"]
+PIPELINE = ["merge", "constant_fold", "canonicalize", "stabilize", "canonicalize", "cancel",
+            "merge", "fuse", "inplace"]
 
 
 def register_pass(name, position=None):
@@ -64,5 +68,5 @@ def rewrite_graph(fgraph, mode="FAST_RUN", n_outputs=None, updated=()):
 
 def _load_passes():
     # Importing the modules registers their passes.
-    from theanine.rewrite import (canonicalize, constant_fold, fusion, inplace,  # noqa: F401
-                                  merge, stabilize)
+    from theanine.rewrite import (cancel, canonicalize, constant_fold, fusion,  # noqa: F401
+                                  inplace, merge, stabilize)
