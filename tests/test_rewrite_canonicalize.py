@@ -126,3 +126,14 @@ def test_crossentropy_gradient_takes_the_row_gradient_unfilled():
     yv = np.array([0, 2, 1, 2], dtype='int32')
     sm = np.exp(zv) / np.exp(zv).sum(axis=1, keepdims=True)
     np.testing.assert_allclose(f(zv, yv), (sm - np.eye(3)[yv]) / 4, rtol=1e-5, atol=1e-7)
+
+
+def test_sum_of_squares_becomes_one_dot():
+    from theanine.ops.blas import Dot
+    from theanine.ops.reduce import Reduce
+    value = np.random.RandomState(0).rand(30, 20).astype("float32")
+    W = theanine.shared(value)
+    f = theanine.function([], 1e-4 * (W ** 2).sum())
+    ops = [type(n.op) for n in f.nodes]
+    assert Dot in ops and Reduce not in ops
+    np.testing.assert_allclose(f(), 1e-4 * (value.astype("float64") ** 2).sum(), rtol=1e-6)
