@@ -24,6 +24,7 @@ import numpy as np
 from theanine.errors import DisconnectedInputError, GradientError
 from theanine.graph.basic import Variable, toposort
 from theanine.graph.source import describe
+from theanine.graph.type import TensorType
 
 
 def sum_to_type(g, target):
@@ -110,8 +111,9 @@ def grad(cost, wrt, consider_constant=None, disconnected_inputs="raise",
             continue
         if not any(id(i) in depends and id(i) not in blocked for i in node.inputs):
             continue
-        out_grads = [g if g is not None else T.zeros_like(o)
-                     for g, o in zip(out_grads, node.outputs)]
+        # Outputs that are not tensors (a random op's new state) have no gradient.
+        out_grads = [g if g is not None or not isinstance(o.type, TensorType)
+                     else T.zeros_like(o) for g, o in zip(out_grads, node.outputs)]
         in_grads = node.op.grad(node.inputs, node.outputs, out_grads)
         if len(in_grads) != len(node.inputs):
             raise GradientError(f"{node.op}.grad returned {len(in_grads)} gradients for "

@@ -189,7 +189,7 @@ def _inc_subtensor(node):
         body = f"    out[{index}] = y\n"
     elif isinstance(op, subtensor.AdvancedIncSubtensor):
         # np.add.at adds once per occurrence of a repeated index, as a gradient must.
-        body = f"    np.add.at(out, ({index}), y)\n"
+        body = f"    np.add.at(out, np.index_exp[{index}], y)\n"  # index_exp: slices too
     else:
         body = f"    out[{index}] += y\n"
     return _compile_lambda(f"def kernel({args}):\n    out = np.array(x)\n{body}    return out")
@@ -251,3 +251,10 @@ def _crossentropy_softmax(node):
 @register(nnet.CrossEntropySoftmaxGrad)
 def _crossentropy_softmax_grad(node):
     return crossentropy_softmax_grad
+
+
+# The fused elementwise kernel lives in its own module, which registers itself here.
+from theanine.backends import numpy_fused  # noqa: E402,F401  (registers the Fused kernel)
+# Convolution, pooling and random-number kernels live in their own modules.
+from theanine.backends import numpy_conv, numpy_pool, numpy_random  # noqa: E402,F401
+from theanine.backends import numpy_scan  # noqa: E402,F401  (registers the Scan kernel)

@@ -89,6 +89,10 @@ class Elemwise(Op):
     def __str__(self):
         return f"Elemwise{{{self.scalar_name}}}"
 
+    def __reduce__(self):
+        # Pickled by name: the scalar op holds functions that pickle cannot store.
+        return elemwise, (self.scalar_name,)
+
     def make_node(self, *inputs):
         from theanine.tensor.basic import as_tensor_variable, cast, dimshuffle
         sop, name = self.scalar_op, self.scalar_name
@@ -139,7 +143,13 @@ class Elemwise(Op):
 
 
 def elemwise(name):
-    """The Elemwise op for scalar op ``name`` (``'add'``, ``'tanh'``...)."""
+    """The Elemwise op for scalar op ``name`` (``'add'``, ``'tanh'``, ``'cast_int32'``...).
+
+    >>> elemwise('cast_int16').scalar_op.dtype_rule
+    'int16'
+    """
+    if name.startswith("cast_"):
+        cast_op(name[len("cast_"):])  # cast ops enter the table when first asked for
     return Elemwise(name)
 
 

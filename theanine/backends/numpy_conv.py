@@ -1,0 +1,258 @@
+"""NumPy kernels of the convolution ops: im2col, matrix products, col2im.
+
+A convolution is a matrix product: the filters as an ``(F, C*kh*kw)`` matrix
+times the *columns*, whose column ``j`` holds output position ``j``'s receptive
+field. The columns are gathered with ``kh*kw`` strided copies, one per filter
+tap, and the gradient with respect to the images scatters them back with
+``kh*kw`` strided adds (col2im); both beat fancy indexing with index arrays
+(``np.take``, ``np.add.at``) several times over.
+
+NumPy pays a fixed cost per innermost run of a strided copy, so the columns
+take one of two layouts, chosen per shape:
+
+* per image (NCHW order), ``(N, C*kh*kw, oh*ow)``: the copies move whole output
+  rows, and a batched ``matmul`` gives the output directly in NCHW, with no
+  transposition. Used when output rows are long (LeNet's first layer: 24).
+* batch innermost (CHWN), ``(C*kh*kw, oh*ow*N)``: the copies move runs of
+  ``N`` values, at the price of transposing the images in and the result out,
+  and the product is one large GEMM. Used when output rows are short and the
+  batch is larger (LeNet's second layer: rows of 8, batch 500).
+
+Everything that depends only on the shapes (padding, output size, layout, the
+slices of each tap) is computed once per shape and cached (:func:`plan`), and
+each compiled node keeps its large scratch arrays between calls
+(:class:`Workspace`): a fresh array of tens of megabytes costs a page fault per
+4 KiB on first touch, as long as the copy that fills it.
+
+Example:
+    >>> import numpy as np
+    >>> from theanine.backends.numpy_conv import conv2d
+    >>> x = np.arange(16, dtype=np.float32).reshape(1, 1, 4, 4)
+    >>> w = np.ones((1, 1, 3, 3), dtype=np.float32)
+    >>> conv2d(x, w, (0, 0), (1, 1), True)[0, 0].tolist()
+    [[45.0, 54.0], [81.0, 90.0]]
+"""
+from __future__ import annotations
+
+import functools
+from typing import NamedTuple
+
+import numpy as np
+
+from theanine.backends import numpy_parallel
+from theanine.backends.numpy_backend import register
+from theanine.ops import conv as conv_ops
+
+NCHW = (0, 1, 2, 3)
+CHWN = (1, 2, 3, 0)
+#: Output rows shorter than this (and than the batch) put the batch innermost.
+SHORT_ROW = 16
+
+
+class Plan(NamedTuple):
+    """What one convolution geometry needs, computed once per shape."""
+
+    pad: tuple          # zero padding (rows, cols)
+    out_hw: tuple       # output (rows, cols)
+    layout: tuple       # NCHW or CHWN: the axes order of the columns and padded images
+    inverse: tuple      # the permutation from ``layout`` back to NCHW
+    padded: tuple       # shape of the padded images in ``layout``
+    interior: tuple     # index of the unpadded images inside ``padded``
+    cols: tuple         # shape of the columns: C, kh, kw inserted before the output rows
+    taps: tuple         # ((a, b), index of tap (a, b)'s inputs in the padded images)
+
+    @property
+    def per_image(self):
+        return self.layout == NCHW
+
+
+@functools.lru_cache(maxsize=256)
+def plan(image_shape, filter_shape, border_mode, stride):
+    """The :class:`Plan` of a convolution of these shapes (cached).
+
+    >>> p = plan((500, 20, 12, 12), (50, 20, 5, 5), (0, 0), (1, 1))
+    >>> p.out_hw, p.layout == CHWN, p.cols
+    ((8, 8), True, (20, 5, 5, 8, 8, 500))
+    >>> plan((500, 1, 28, 28), (20, 1, 5, 5), (0, 0), (1, 1)).cols
+    (500, 1, 5, 5, 24, 24)
+    """
+    n, c, h, w = image_shape
+    _, _, kh, kw = filter_shape
+    pad = conv_ops.padding(border_mode, (kh, kw))
+    oh = conv_ops.conv_output_size(h, kh, pad[0], stride[0])
+    ow = conv_ops.conv_output_size(w, kw, pad[1], stride[1])
+    if oh < 1 or ow < 1:
+        raise ValueError(f"filters {filter_shape} do not fit in images {image_shape} padded by "
+                         f"{pad}")
+    layout = CHWN if ow < SHORT_ROW and n > ow else NCHW
+    row_axis, col_axis = layout.index(2), layout.index(3)
+    padded = [(n, c, h + 2 * pad[0], w + 2 * pad[1])[a] for a in layout]
+    interior = [slice(None)] * 4
+    interior[row_axis] = slice(pad[0], pad[0] + h)
+    interior[col_axis] = slice(pad[1], pad[1] + w)
+    out = [(n, c, oh, ow)[a] for a in layout]
+    taps = []
+    for a in range(kh):
+        for b in range(kw):
+            index = [slice(None)] * 4
+            index[row_axis] = slice(a, a + stride[0] * (oh - 1) + 1, stride[0])
+            index[col_axis] = slice(b, b + stride[1] * (ow - 1) + 1, stride[1])
+            taps.append(((a, b), tuple(index)))
+    cols = tuple(out[:row_axis]) + (kh, kw) + tuple(out[row_axis:])
+    inverse = tuple(int(i) for i in np.argsort(layout))
+    return Plan(pad, (oh, ow), layout, inverse, tuple(padded), tuple(interior), cols,
+                tuple(taps))
+
+
+class Workspace:
+    """Scratch arrays one kernel reuses from call to call (never returned to callers).
+
+    A compiled function's nodes run one at a time, so each node's kernel can
+    own its scratch memory; this makes kernels unsafe to call from two threads
+    at once, as the compiled function itself is.
+
+    >>> ws = Workspace()
+    >>> ws.array('cols', (2, 3), np.float32) is ws.array('cols', (2, 3), np.float32)
+    True
+    """
+
+    def __init__(self):
+        self._arrays = {}
+
+    def array(self, name, shape, dtype):
+        """An uninitialised array called ``name``, reused when shape and dtype match."""
+        found = self._arrays.get(name)
+        if found is None or found.shape != tuple(shape) or found.dtype != dtype:
+            found = self._arrays[name] = np.empty(shape, dtype=dtype)
+        return found
+
+    def zeros(self, name, shape, dtype):
+        """:meth:`array`, filled with zeros."""
+        found = self.array(name, shape, dtype)
+        numpy_parallel.fill(found, 0)
+        return found
+
+
+def _padded_images(x, p, ws):
+    """The images in the plan's layout and zero-padded (a view when nothing changes)."""
+    if p.pad == (0, 0) and p.per_image:
+        return x
+    view = x.transpose(p.layout)
+    if p.pad == (0, 0):
+        work = ws.array("images", p.padded, x.dtype)
+        numpy_parallel.copy_into(work, view)
+        return work
+    work = ws.zeros("images", p.padded, x.dtype)
+    numpy_parallel.copy_into(work[p.interior], view)
+    return work
+
+
+def _tap(p, a, b):
+    """Index of tap (a, b) in the columns."""
+    return (slice(None), slice(None), a, b) if p.per_image else (slice(None), a, b)
+
+
+def im2col(x, p, ws):
+    """The columns of images ``x``: ``(N, K, oh*ow)`` per image, or ``(K, oh*ow*N)``."""
+    images = _padded_images(x, p, ws)
+    cols = ws.array("cols", p.cols, x.dtype)
+
+    def copy_taps(s):
+        for (a, b), index in p.taps[s]:
+            cols[_tap(p, a, b)] = images[index]
+    numpy_parallel.for_slices(copy_taps, len(p.taps), cols.size)
+    k = p.cols[1] * p.cols[2] * p.cols[3] if p.per_image else p.cols[0] * p.cols[1] * p.cols[2]
+    return cols.reshape((x.shape[0], k, -1) if p.per_image else (k, -1))
+
+
+def _filter_matrix(w, flip):
+    if flip:
+        w = w[:, :, ::-1, ::-1]
+    return np.ascontiguousarray(w).reshape(w.shape[0], -1)
+
+
+def _topgrad(dout, p, ws):
+    """The output's gradient as ``(N, F, oh*ow)`` per image, or ``(F, oh*ow*N)``."""
+    if tuple(dout.shape[2:]) != p.out_hw:
+        raise ValueError(f"topgrad of shape {dout.shape} does not match the convolution's "
+                         f"output size {p.out_hw}")
+    n, f = dout.shape[:2]
+    if p.per_image:
+        return np.ascontiguousarray(dout).reshape(n, f, -1)
+    work = ws.array("topgrad", (f,) + p.cols[3:], dout.dtype)
+    numpy_parallel.copy_into(work, dout.transpose(p.layout))
+    return work.reshape(f, -1)
+
+
+def conv2d(x, w, border_mode, stride, flip, ws=None):
+    """Forward convolution: ``(N, C, H, W) x (F, C, kh, kw) -> (N, F, oh, ow)``."""
+    ws = ws or Workspace()
+    p = plan(x.shape, w.shape, border_mode, stride)
+    cols, filters = im2col(x, p, ws), _filter_matrix(w, flip)
+    if p.per_image:
+        return np.matmul(filters, cols).reshape(x.shape[0], w.shape[0], *p.out_hw)
+    out = ws.array("out", (w.shape[0], cols.shape[1]), x.dtype)
+    np.matmul(filters, cols, out=out)
+    return _to_nchw(out.reshape((w.shape[0],) + p.cols[3:]), p)
+
+
+def _to_nchw(work, p):
+    """A new contiguous NCHW array with the contents of ``work`` (in the plan's layout)."""
+    view = work.transpose(p.inverse)
+    result = np.empty(view.shape, dtype=work.dtype)
+    numpy_parallel.copy_into(result, view)
+    return result
+
+
+def conv2d_grad_weights(x, dout, filter_hw, border_mode, stride, flip, ws=None):
+    """Gradient with respect to the filters: ``(F, C, kh, kw)``."""
+    ws = ws or Workspace()
+    filter_shape = (dout.shape[1], x.shape[1], int(filter_hw[0]), int(filter_hw[1]))
+    p = plan(x.shape, filter_shape, border_mode, stride)
+    cols, topgrad = im2col(x, p, ws), _topgrad(dout, p, ws)
+    if p.per_image:
+        dw = np.matmul(topgrad, cols.transpose(0, 2, 1)).sum(axis=0)
+    else:
+        dw = topgrad @ cols.T
+    dw = dw.reshape(filter_shape)
+    return np.ascontiguousarray(dw[:, :, ::-1, ::-1]) if flip else dw
+
+
+def conv2d_grad_inputs(w, dout, image_hw, border_mode, stride, flip, ws=None):
+    """Gradient with respect to the images: ``(N, C, H, W)``."""
+    ws = ws or Workspace()
+    image_shape = (dout.shape[0], w.shape[1], int(image_hw[0]), int(image_hw[1]))
+    p = plan(image_shape, w.shape, border_mode, stride)
+    filters_t, topgrad = _filter_matrix(w, flip).T, _topgrad(dout, p, ws)
+    dcols = ws.array("cols", (topgrad.shape[0], filters_t.shape[0], topgrad.shape[2])
+                     if p.per_image else (filters_t.shape[0], topgrad.shape[1]), dout.dtype)
+    np.matmul(filters_t, topgrad, out=dcols)
+    dcols = dcols.reshape(p.cols)
+    returned_as_is = p.per_image and p.pad == (0, 0)
+    images = np.empty(p.padded, dout.dtype) if returned_as_is else \
+        ws.array("images", p.padded, dout.dtype)
+    # col2im: the taps overlap in the images, so the cores split the first axis of
+    # both instead (the batch per image, the channels with the batch innermost).
+    def add_taps(s):
+        part, part_cols = images[s], dcols[s]
+        part.fill(0)
+        for (a, b), index in p.taps:
+            part[index] += part_cols[_tap(p, a, b)]
+    numpy_parallel.for_slices(add_taps, p.padded[0], dcols.size)
+    if returned_as_is:
+        return images
+    return _to_nchw(images[p.interior], p)
+
+
+def _kernel(function):
+    """A kernel factory: each node gets its own workspace."""
+    def factory(node):
+        op, ws = node.op, Workspace()
+        return lambda *arrays: function(*arrays, op.border_mode, op.subsample, op.filter_flip,
+                                        ws)
+    return factory
+
+
+register(conv_ops.Conv2D)(_kernel(conv2d))
+register(conv_ops.Conv2DGradWeights)(_kernel(conv2d_grad_weights))
+register(conv_ops.Conv2DGradInputs)(_kernel(conv2d_grad_inputs))
