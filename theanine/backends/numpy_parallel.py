@@ -1,0 +1,81 @@
+"""Running independent slices of memory-bound NumPy work on several cores at once.
+
+NumPy computes each copy or ufunc on one core but releases the GIL while its
+inner loops run, so Python threads working on disjoint slices of large arrays
+do run at the same time. BLAS already spreads matrix products over the cores;
+this spreads the copies and elementwise passes around them (im2col, col2im,
+pooling), which would otherwise leave all cores but one idle. Each slice's
+result is the same as the serial computation's, bit for bit.
+
+Example:
+    >>> import numpy as np
+    >>> from theanine.backends.numpy_parallel import copy_into
+    >>> source = np.arange(12.0).reshape(3, 4)
+    >>> target = np.empty((4, 3))
+    >>> copy_into(target, source.T)
+    >>> bool((target == source.T).all())
+    True
+"""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+#: Work (array elements) below which one thread is faster than handing slices out.
+MIN_WORK = 1 << 18
+
+_executor = None
+
+
+def n_workers():
+    """The number of cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def for_slices(job, length, work):
+    """Call ``job(s)`` for contiguous slices ``s`` covering ``range(length)``.
+
+    The slices run on several threads when ``work`` (elements touched) is large
+    enough to pay for it; ``job`` must only write where its slice says.
+
+    >>> seen = []
+    >>> for_slices(seen.append, 10, work=1)
+    >>> seen
+    [slice(0, 10, None)]
+    """
+    parts = min(n_workers(), length, max(1, work // MIN_WORK))
+    if parts <= 1:
+        job(slice(0, length))
+        return
+    bounds = [length * k // parts for k in range(parts + 1)]
+    slices = [slice(bounds[k], bounds[k + 1]) for k in range(parts)]
+    futures = [_pool().submit(job, s) for s in slices[1:]]
+    job(slices[0])
+    for future in futures:
+        future.result()
+
+
+def copy_into(target, source):
+    """``target[...] = source`` (a transposition, say) for arrays of one shape (ndim >= 1)."""
+    def job(s):
+        np.copyto(target[s], source[s])
+    for_slices(job, target.shape[0], target.size)
+
+
+def fill(target, value):
+    """``target.fill(value)`` for an array of at least one dimension."""
+    def job(s):
+        target[s].fill(value)
+    for_slices(job, target.shape[0], target.size)
+
+
+def _pool():
+    global _executor
+    if _executor is None:
+        _executor = ThreadPoolExecutor(max_workers=n_workers(),
+                                       thread_name_prefix="theanine-numpy")
+    return _executor
