@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from theanine.backends.host_memory import keep_freed_memory
 from theanine.ops import blas, elemwise, nnet, reduce, shape, special, subtensor
 from theanine.ops.subtensor import index_source, spec_inputs
 
@@ -35,6 +36,9 @@ class NumpyBackend:
 
     name = "numpy"
     xp = np
+
+    def __init__(self):
+        keep_freed_memory()
 
     def to_device(self, value):
         return value if isinstance(value, np.ndarray) else np.asarray(value)
