@@ -195,10 +195,6 @@ def round(x, mode=None):
     return Elemwise(f"round_{mode}")(x)
 
 
-def sgn_safe(x):
-    return sgn(x)
-
-
 def ones_like(x, dtype=None):
     """Ones with the shape (and dtype, unless given) of ``x``."""
     x = as_tensor_variable(x)
