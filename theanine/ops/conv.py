@@ -62,8 +62,8 @@ def padding(border_mode, kernel_hw):
 def conv_output_size(size, kernel, pad, stride):
     """Output length of a convolution along one axis (None when ``size`` or ``kernel`` is).
 
-    >>> conv_output_size(28, 5, 0, 1), conv_output_size(28, 5, 2, 2), conv_output_size(None, 5, 0, 1)
-    (24, 14, None)
+    >>> conv_output_size(28, 5, 0, 1), conv_output_size(28, 5, 2, 2)
+    (24, 14)
     """
     if size is None or kernel is None:
         return None

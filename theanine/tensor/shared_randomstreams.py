@@ -132,7 +132,13 @@ def _exact_param(value):
 
 def _size_vector(size, params, ndim):
     """``size`` (a tuple of ints and symbolic scalars, or a symbolic vector) as an int64 vector."""
-    from theanine.tensor.basic import as_tensor_variable, cast, constant, specify_shape, stack
+    from theanine.tensor.basic import (
+        as_tensor_variable,
+        cast,
+        constant,
+        specify_shape,
+        stack,
+    )
     if size is None:
         if any(np.ndim(p) if not isinstance(p, Variable) else p.ndim for p in params):
             raise ValueError("random streams: pass size= when the parameters are not scalars")
