@@ -22,7 +22,9 @@ Everything that depends only on the shapes (padding, output size, layout, the
 slices of each tap) is computed once per shape and cached (:func:`plan`), and
 each compiled node keeps its large scratch arrays between calls
 (:class:`Workspace`): a fresh array of tens of megabytes costs a page fault per
-4 KiB on first touch, as long as the copy that fills it.
+4 KiB on first touch, as long as the copy that fills it. BLAS spreads the
+products over the cores; the copies are split over them by
+:mod:`theanine.backends.numpy_parallel`.
 
 Example:
     >>> import numpy as np

@@ -79,3 +79,13 @@ def _pool():
         _executor = ThreadPoolExecutor(max_workers=n_workers(),
                                        thread_name_prefix="theanine-numpy")
     return _executor
+
+
+def _forget_pool():
+    # A forked child inherits the executor but not its threads: it must start its own.
+    global _executor
+    _executor = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
