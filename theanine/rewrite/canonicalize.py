@@ -12,6 +12,9 @@ Rewriters that remove work without changing the value:
   unary op after a broadcast (``f(s.dimshuffle('x'))``) runs before it, where
   it fuses with the ops computing ``s``; ``sum(-x)`` -> ``-sum(x)``;
 * a ``SpecifyShape`` that its input's type already guarantees goes;
+* a slice of a unary elementwise result is taken first (``cast(y)[a:b]`` ->
+  ``cast(y[a:b])``): the tutorials' ``T.cast(shared_y, 'int32')[index * n:...]``
+  then casts one minibatch per step instead of the whole dataset;
 * the fused cross-entropy gradient takes the mean's one-element row gradient
   as it is, without a fill to the number of rows.
 
@@ -35,6 +38,7 @@ from theanine.ops.elemwise import DimShuffle, Elemwise
 from theanine.ops.nnet import CrossEntropySoftmaxGrad, LogSoftmax, Softmax
 from theanine.ops.reduce import Reduce
 from theanine.ops.shape import ShapeI, SpecifyShape
+from theanine.ops.subtensor import Subtensor
 from theanine.rewrite import register_pass
 from theanine.rewrite.constant_fold import fold_constants, fold_static_shape
 from theanine.rewrite.local import (elemwise_owner, is_constant, is_elemwise, owner_if,
@@ -218,10 +222,21 @@ def useless_specify_shape(node):
     return None
 
 
+def slice_before_unary(node):
+    """``f(x)[index]`` -> ``f(x[index])`` for a unary elementwise ``f`` and basic indexing."""
+    if type(node.op) is not Subtensor:
+        return None
+    inner = elemwise_owner(node.inputs[0])
+    if inner is None or len(inner.inputs) != 1:
+        return None
+    return [inner.op(node.op(inner.inputs[0], *node.inputs[1:]))]
+
+
 REWRITERS = [
     fold_static_shape, fold_constants, useless_arithmetic, double_negation, useless_cast,
     useless_fill, fill_sink, shape_only_use, merge_dimshuffles, elemwise_below_broadcast,
     sum_of_negation, sum_of_squares, row_gradient_fill, useless_specify_shape,
+    slice_before_unary,
 ]
 
 

@@ -1,7 +1,8 @@
 """In-place: let elementwise results overwrite an input nobody needs afterwards.
 
-Two cases are made in place (the node becomes a ``Fused`` node with
-``inplace_input``, i.e. ``destroy_map = {0: k}``):
+Two cases are made in place (an elementwise node becomes a ``Fused`` node with
+``inplace_input``, i.e. ``destroy_map = {0: k}``; a ``Gemm`` writes into its
+``C``):
 
 * an *update* ``W - lr * g`` whose elementwise node reads the shared variable
   ``W`` itself writes the new value into ``W``'s buffer, saving an allocation
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 from theanine.compile.linker import view_root
 from theanine.graph.basic import SharedVariable
+from theanine.ops.blas import Gemm
 from theanine.ops.elemwise import Elemwise
 from theanine.ops.fused import Fused
 from theanine.rewrite import register_pass
@@ -68,7 +70,7 @@ def _is_private_temporary(var, node, clients):
 def _try(fgraph, node, target):
     """Replace ``node`` by an in-place version overwriting ``target``; 1 if done, else 0."""
     out = node.outputs[0]
-    if not _elementwise(node) or out.ndim == 0 or target.type != out.type:
+    if not _can_overwrite(node, target) or out.ndim == 0 or target.type != out.type:
         return 0
     destroyed = {id(v) for v in aliases(target, fgraph.toposort())}
     if any(id(v) in destroyed for v in node.inputs if v is not target) or \
@@ -88,12 +90,19 @@ def _try(fgraph, node, target):
     return 1
 
 
-def _elementwise(node):
+def _can_overwrite(node, target):
+    """True if ``node``'s op has an in-place form that writes its output over ``target``."""
     op = node.op
-    return isinstance(op, Elemwise) or (isinstance(op, Fused) and op.inplace_input is None)
+    if isinstance(op, Elemwise) or (isinstance(op, Fused) and op.inplace_input is None):
+        return True
+    return isinstance(op, Gemm) and not op.inplace and node.inputs[0] is target
 
 
 def _inplace_output(node, target):
+    if isinstance(node.op, Gemm):
+        new = node.op.with_inplace(0)(*node.inputs)
+        new.owner.source = node.source
+        return new
     if not isinstance(node.op, Fused):
         node = fused_output([node]).owner
     k = next(i for i, v in enumerate(node.inputs) if v is target)
