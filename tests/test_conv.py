@@ -191,3 +191,46 @@ def test_work_split_over_cores_gives_the_same_bits(monkeypatch, shape, border_mo
         np.testing.assert_array_equal(a, b)
     np.testing.assert_allclose(serial[0], reference_conv(x, w, border_mode, (1, 2), True),
                                rtol=1e-4, atol=1e-4)
+
+
+# ---------------------------------------------------------------- shared columns
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@given(case=conv_case(max_batch=24))
+@settings(max_examples=10)
+def test_filter_gradient_reuses_the_forward_columns(backend, dtype, case):
+    """With static shapes the step gathers columns once; values equal the unrewritten step."""
+    x, w = _arrays(case, dtype)
+    _, _, mode, stride, flip, seed = case
+    r = np.random.default_rng(seed).uniform(-1, 1, reference_conv(x, w, mode, stride, flip).shape)
+    xs = T.tensor(dtype, x.shape, "x")
+    ws = T.tensor(dtype, w.shape, "w")
+    out = T.nnet.conv2d(xs, ws, border_mode=mode, subsample=stride, filter_flip=flip)
+    cost = (out * r.astype(dtype)).sum()
+    grads = T.grad(cost, [xs, ws])
+    fast = theanine.function([xs, ws], [out, *grads])
+    slow = theanine.function([xs, ws], [out, *grads], mode="FAST_COMPILE")
+    names = [n.op.short_name() for n in fast.nodes]
+    assert "conv2d_with_columns" in names and "conv2d_grad_weights_from_columns" in names
+    for got, expected in zip(fast(x, w), slow(x, w)):
+        np.testing.assert_allclose(host(got), host(expected), **TOLERANCE[dtype])
+
+
+def test_columns_are_not_shared_when_the_filter_size_differs(backend):
+    from theanine.ops.conv import Conv2D
+    x = T.tensor("float64", (2, 1, 6, 6), "x")
+    w = T.tensor("float64", (1, 1, 3, 3), "w")
+    g = T.tensor("float64", (2, 1, 3, 3), "g")
+    out = Conv2D()(x, w)
+    other = Conv2DGradWeights()(x, g, (4, 4))          # a different filter size
+    f = theanine.function([x, w, g], [out, other])
+    assert "conv2d_with_columns" not in [n.op.short_name() for n in f.nodes]
+
+
+def test_columns_of_another_geometry_are_refused():
+    from theanine.backends.numpy_conv import conv2d_grad_weights, conv2d_with_columns
+    x = np.ones((2, 1, 6, 6))
+    _, columns = conv2d_with_columns(x, np.ones((1, 1, 3, 3)), (0, 0), (1, 1), True)
+    with pytest.raises(ValueError, match="not those of images"):
+        conv2d_grad_weights(x, np.ones((2, 1, 2, 2)), (5, 5), (0, 0), (1, 1), True,
+                            columns=columns)

@@ -58,7 +58,7 @@ MODELS = {"logistic_regression": logistic_regression, "mlp": mlp}
 
 def test_pipeline_order():
     assert PIPELINE == ["merge", "constant_fold", "canonicalize", "stabilize", "canonicalize",
-                        "cancel", "merge", "gemm", "fuse", "inplace"]
+                        "cancel", "merge", "share_columns", "gemm", "fuse", "inplace"]
 
 
 @pytest.mark.parametrize("model", sorted(MODELS))

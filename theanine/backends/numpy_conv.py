@@ -163,8 +163,14 @@ def im2col(x, p, ws):
         for (a, b), index in p.taps[s]:
             cols[_tap(p, a, b)] = images[index]
     numpy_parallel.for_slices(copy_taps, len(p.taps), cols.size)
-    k = p.cols[1] * p.cols[2] * p.cols[3] if p.per_image else p.cols[0] * p.cols[1] * p.cols[2]
-    return cols.reshape((x.shape[0], k, -1) if p.per_image else (k, -1))
+    return cols.reshape(_matrix_shape(p))
+
+
+def _matrix_shape(p):
+    """The columns as matrices: ``(N, K, oh*ow)`` per image, or ``(K, oh*ow*N)``."""
+    if p.per_image:
+        return p.cols[0], p.cols[1] * p.cols[2] * p.cols[3], -1
+    return p.cols[0] * p.cols[1] * p.cols[2], -1
 
 
 def _filter_matrix(w, flip):
@@ -188,14 +194,21 @@ def _topgrad(dout, p, ws):
 
 def conv2d(x, w, border_mode, stride, flip, ws=None):
     """Forward convolution: ``(N, C, H, W) x (F, C, kh, kw) -> (N, F, oh, ow)``."""
+    return conv2d_with_columns(x, w, border_mode, stride, flip, ws)[0]
+
+
+def conv2d_with_columns(x, w, border_mode, stride, flip, ws=None):
+    """:func:`conv2d` and the flat columns it gathered (a view of ``ws``'s buffer)."""
     ws = ws or Workspace()
     p = plan(x.shape, w.shape, border_mode, stride)
     cols, filters = im2col(x, p, ws), _filter_matrix(w, flip)
     if p.per_image:
-        return np.matmul(filters, cols).reshape(x.shape[0], w.shape[0], *p.out_hw)
-    out = ws.array("out", (w.shape[0], cols.shape[1]), x.dtype)
-    np.matmul(filters, cols, out=out)
-    return _to_nchw(out.reshape((w.shape[0],) + p.cols[3:]), p)
+        out = np.matmul(filters, cols).reshape(x.shape[0], w.shape[0], *p.out_hw)
+    else:
+        work = ws.array("out", (w.shape[0], cols.shape[1]), x.dtype)
+        np.matmul(filters, cols, out=work)
+        out = _to_nchw(work.reshape((w.shape[0],) + p.cols[3:]), p)
+    return out, cols.reshape(-1)
 
 
 def _to_nchw(work, p):
@@ -206,12 +219,23 @@ def _to_nchw(work, p):
     return result
 
 
-def conv2d_grad_weights(x, dout, filter_hw, border_mode, stride, flip, ws=None):
-    """Gradient with respect to the filters: ``(F, C, kh, kw)``."""
+def conv2d_grad_weights(x, dout, filter_hw, border_mode, stride, flip, ws=None, columns=None):
+    """Gradient with respect to the filters: ``(F, C, kh, kw)``.
+
+    ``columns``: the flat columns :func:`conv2d_with_columns` gathered from ``x``
+    for filters of this size (else they are gathered here).
+    """
     ws = ws or Workspace()
     filter_shape = (dout.shape[1], x.shape[1], int(filter_hw[0]), int(filter_hw[1]))
     p = plan(x.shape, filter_shape, border_mode, stride)
-    cols, topgrad = im2col(x, p, ws), _topgrad(dout, p, ws)
+    if columns is None:
+        cols = im2col(x, p, ws)
+    elif columns.size == int(np.prod(p.cols)):
+        cols = columns.reshape(_matrix_shape(p))
+    else:
+        raise ValueError(f"the columns given ({columns.size} values) are not those of images "
+                         f"{x.shape} and filters {filter_shape} ({int(np.prod(p.cols))})")
+    topgrad = _topgrad(dout, p, ws)
     if p.per_image:
         dw = np.matmul(topgrad, cols.transpose(0, 2, 1)).sum(axis=0)
     else:
@@ -255,6 +279,14 @@ def _kernel(function):
     return factory
 
 
+@register(conv_ops.Conv2DGradWeightsFromColumns)
+def _grad_weights_from_columns(node):
+    op, ws = node.op, Workspace()
+    return lambda x, dout, filter_hw, columns: conv2d_grad_weights(
+        x, dout, filter_hw, op.border_mode, op.subsample, op.filter_flip, ws, columns)
+
+
 register(conv_ops.Conv2D)(_kernel(conv2d))
+register(conv_ops.Conv2DWithColumns)(_kernel(conv2d_with_columns))
 register(conv_ops.Conv2DGradWeights)(_kernel(conv2d_grad_weights))
 register(conv_ops.Conv2DGradInputs)(_kernel(conv2d_grad_inputs))

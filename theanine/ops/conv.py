@@ -215,3 +215,60 @@ class Conv2DGradWeights(_ConvOp):
         props = self._props()
         return [Conv2DGradInputs(*props)(g, dout, _spatial_shape(x)),
                 Conv2D(*props)(x, g), None]
+
+
+class Conv2DWithColumns(Conv2D):
+    """:class:`Conv2D` that also returns its im2col *columns*, flattened (a 1-d tensor).
+
+    Made only by the ``share_columns`` rewrite, after gradients were taken, for a
+    :class:`Conv2DGradWeightsFromColumns` of the same images: the forward pass and
+    the weight gradient then gather the receptive fields once per step instead of
+    twice. The columns' layout is the backend's own business.
+
+    >>> import theanine.tensor as T
+    >>> x, w = T.tensor4('x'), T.tensor4('w')
+    >>> [v.ndim for v in Conv2DWithColumns()(x, w)]
+    [4, 1]
+    """
+
+    def short_name(self):
+        return "conv2d_with_columns"
+
+    def make_node(self, input, filters):
+        node = super().make_node(input, filters)
+        columns = TensorType(node.inputs[0].dtype, (None,))
+        return Apply(self, node.inputs, [node.outputs[0].type, columns])
+
+    def grad(self, inputs, outputs, output_grads):
+        raise NotImplementedError("conv2d_with_columns is made after differentiation; "
+                                  "differentiate the graph before rewriting it")
+
+
+class Conv2DGradWeightsFromColumns(Conv2DGradWeights):
+    """:class:`Conv2DGradWeights` reading the images' columns from the forward pass.
+
+    Inputs: the images (for their shape), ``topgrad``, the filters' ``(kh, kw)`` and
+    the columns output by a :class:`Conv2DWithColumns` of the same images.
+
+    >>> import theanine.tensor as T
+    >>> x, w, g = T.tensor4('x'), T.tensor4('w'), T.tensor4('g')
+    >>> out, cols = Conv2DWithColumns()(x, w)
+    >>> Conv2DGradWeightsFromColumns()(x, g, (5, 5), cols).ndim
+    4
+    """
+
+    def short_name(self):
+        return "conv2d_grad_weights_from_columns"
+
+    def make_node(self, input, topgrad, filter_hw, columns):
+        from theanine.tensor.basic import as_tensor_variable
+        node = super().make_node(input, topgrad, filter_hw)
+        columns = as_tensor_variable(columns)
+        if columns.ndim != 1 or columns.dtype != node.inputs[0].dtype:
+            raise self.error(f"columns must be the flat {node.inputs[0].dtype} columns of a "
+                             f"conv2d_with_columns, got {columns.type}", TypeError)
+        return Apply(self, node.inputs + [columns], [node.outputs[0].type])
+
+    def grad(self, inputs, outputs, output_grads):
+        raise NotImplementedError("conv2d_grad_weights_from_columns is made after "
+                                  "differentiation; differentiate before rewriting")

@@ -19,11 +19,14 @@ The order, and why:
    ``0 / 0``; after canonicalize (one form of ``--x``, ``x * 1``...) and
    before fusion, which would hide the factors inside ``Fused`` programs.
 7. ``merge`` again: rewrites may have built the same node twice.
-8. ``gemm``: ``a * C + b * dot(A, B)`` becomes one BLAS ``Gemm`` (the SGD
+8. ``share_columns``: a convolution and its filters' gradient gather the
+   same image columns once (after differentiation: the paired ops have no
+   gradient).
+9. ``gemm``: ``a * C + b * dot(A, B)`` becomes one BLAS ``Gemm`` (the SGD
    update of a weight matrix, L2 term included); before fusion, which would
    hide the sum inside a ``Fused`` program.
-9. ``fuse``: chains of elementwise ops become one ``Fused`` node each.
-10. ``inplace``: updates and single-use temporaries are overwritten in place
+10. ``fuse``: chains of elementwise ops become one ``Fused`` node each.
+11. ``inplace``: updates and single-use temporaries are overwritten in place
     (a ``Gemm`` writes into its ``C``).
 
 A function graph being rewritten carries ``fgraph.n_outputs`` (its first
@@ -40,7 +43,7 @@ from __future__ import annotations
 PASSES = {}
 #: The order in which the FAST_RUN passes run (a name may appear twice).
 PIPELINE = ["merge", "constant_fold", "canonicalize", "stabilize", "canonicalize", "cancel",
-            "merge", "gemm", "fuse", "inplace"]
+            "merge", "share_columns", "gemm", "fuse", "inplace"]
 
 
 def register_pass(name, position=None):
@@ -73,4 +76,4 @@ def rewrite_graph(fgraph, mode="FAST_RUN", n_outputs=None, updated=()):
 def _load_passes():
     # Importing the modules registers their passes.
     from theanine.rewrite import (cancel, canonicalize, constant_fold, fusion,  # noqa: F401
-                                  gemm, inplace, merge, stabilize)
+                                  gemm, inplace, merge, share_columns, stabilize)
