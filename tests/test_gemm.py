@@ -220,3 +220,26 @@ def test_mlp_step_uses_gemm_for_both_weight_matrices():
     updates = [(w, w - 0.01 * T.grad(cost, w)) for w in (W1, W2)]
     step = theanine.function([x, y], cost, updates=updates)
     assert _ops(step).count("Gemm{inplace}") == 2, _ops(step)
+
+
+# ---------------------------------------------------------------- threads
+
+def test_single_threaded_blas_restores_the_thread_count():
+    if cblas._THREADS is None:
+        pytest.skip("NumPy's BLAS thread control was not found")
+    before = cblas._THREADS[0]()
+    with cblas.single_threaded_blas():
+        assert cblas._THREADS[0]() == 1
+    assert cblas._THREADS[0]() == before
+
+
+@pytest.mark.parametrize("shared_left", [True, False])
+def test_batched_matmul_split_over_cores_gives_numpys_bits(monkeypatch, shared_left):
+    from theanine.backends import numpy_parallel
+    from theanine.backends.numpy_conv import batched_matmul
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((7, 5) if shared_left else (40, 7, 5)).astype("float32")
+    b = rng.standard_normal((40, 5, 9)).astype("float32")
+    monkeypatch.setattr(numpy_parallel, "MIN_WORK", 1)
+    monkeypatch.setattr(numpy_parallel, "n_workers", lambda: 3)
+    np.testing.assert_array_equal(batched_matmul(a, b), np.matmul(a, b))

@@ -42,14 +42,18 @@ def _loaded_blas_paths():
     return sorted(paths, key=lambda p: (not p.startswith(numpy_dir), p))
 
 
-def _find_gemm():
-    """``{dtype: (cblas function, integer type)}`` for float32 and float64, or {}."""
+def _numpy_blas_libraries():
     np.dot(np.ones((2, 2)), np.ones((2, 2)))        # makes sure NumPy's BLAS is loaded
     for path in _loaded_blas_paths():
         try:
-            lib = ctypes.CDLL(path)
+            yield ctypes.CDLL(path)
         except OSError:
             continue
+
+
+def _find_gemm():
+    """``{dtype: cblas gemm function}`` for float32 and float64, or {}."""
+    for lib in _numpy_blas_libraries():
         for pattern, int_type in _CANDIDATES:
             found = {}
             for letter, dtype, real in (("s", np.float32, ctypes.c_float),
@@ -70,7 +74,45 @@ def _find_gemm():
 # Below this many elements of C, NumPy's extra passes over C cost less than the
 # ctypes call (about 7 microseconds with its pointer lookups, measured).
 _MIN_BLAS_SIZE = 16384
-_GEMM = _find_gemm() if os.environ.get("THEANINE_CBLAS", "1") != "0" else {}
+def _find_thread_control():
+    """``(get_num_threads, set_num_threads)`` of NumPy's OpenBLAS, or None."""
+    for lib in _numpy_blas_libraries():
+        for prefix, suffix in (("scipy_", "64_"), ("", "64_"), ("scipy_", ""), ("", "")):
+            get = getattr(lib, f"{prefix}openblas_get_num_threads{suffix}", None)
+            set_ = getattr(lib, f"{prefix}openblas_set_num_threads{suffix}", None)
+            if get is not None and set_ is not None:
+                get.restype, get.argtypes = ctypes.c_int, []
+                set_.restype, set_.argtypes = None, [ctypes.c_int]
+                return get, set_
+    return None
+
+
+_ENABLED = os.environ.get("THEANINE_CBLAS", "1") != "0"
+_GEMM = _find_gemm() if _ENABLED else {}
+_THREADS = _find_thread_control() if _ENABLED else None
+
+
+class single_threaded_blas:
+    """Context: NumPy's BLAS runs each call on the calling thread alone.
+
+    For many small products run from several Python threads at once (one batch
+    slice each): a threaded BLAS would make every call wake, and wait for, its
+    own helper threads. Only the BLAS NumPy uses is affected, and only where it
+    can be told (OpenBLAS); elsewhere this does nothing.
+
+    >>> with single_threaded_blas():
+    ...     _ = np.dot(np.ones((2, 2)), np.ones((2, 2)))
+    """
+
+    def __enter__(self):
+        self.previous = _THREADS[0]() if _THREADS else None
+        if self.previous not in (None, 1):
+            _THREADS[1](1)
+        return self
+
+    def __exit__(self, *exc):
+        if self.previous not in (None, 1):
+            _THREADS[1](self.previous)
 
 
 def available():
