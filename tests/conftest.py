@@ -42,15 +42,27 @@ def cuda_unavailable_reason():
     return None
 
 
-@pytest.fixture(params=["cpu", pytest.param("cuda", marks=pytest.mark.gpu)])
-def backend(request):
-    """The device name; the test body runs under ``config.change_flags(device=...)``."""
-    if request.param == "cuda":
+@pytest.fixture(params=["cpu", "cupy-table-on-numpy",
+                        pytest.param("cuda", marks=pytest.mark.gpu)])
+def backend(request, monkeypatch):
+    """The device name; the test body runs under ``config.change_flags(device=...)``.
+
+    'cupy-table-on-numpy' runs the CuPy backend's kernel table with NumPy as its
+    array module, so every override the GPU uses is checked on every machine
+    (the CUDA-specific pieces, generated kernels and cuBLAS, only on a GPU).
+    """
+    device = request.param
+    if device == "cuda":
         reason = cuda_unavailable_reason()
         if reason:
             pytest.skip(reason)
-    with theanine.config.change_flags(device=request.param):
-        yield request.param
+    if device == "cupy-table-on-numpy":
+        from theanine import backends
+        from theanine.backends.cupy_backend import CupyBackend
+        monkeypatch.setattr(backends, "_BACKENDS", {"cpu": CupyBackend(xp=np)})
+        device = "cpu"
+    with theanine.config.change_flags(device=device):
+        yield device
 
 
 def host(value):

@@ -9,6 +9,9 @@ handled by placing the input on a larger *canvas* filled with a value that
 cannot win: -inf for max, 0 for sums. Large inputs are split along their
 leading axis and the slices pooled on several cores at once.
 
+Arrays are created with ``np.*_like`` from the inputs and everything else is
+ufuncs, so the same kernels run on CuPy arrays (the CuPy backend uses them).
+
 The max gradient goes to the first maximum of each window in row-major tap
 order: tap ``k`` wins where it equals the maximum and no earlier tap did.
 
@@ -85,7 +88,7 @@ def _canvas(x, p, fill):
     """``x`` itself when the windows lie inside it, else ``x`` placed on a filled canvas."""
     if p.direct:
         return x
-    canvas = np.full(x.shape[:-2] + p.canvas_hw, fill, dtype=x.dtype)
+    canvas = np.full_like(x, fill, shape=x.shape[:-2] + p.canvas_hw)
     canvas[p.interior] = x
     return canvas
 
@@ -98,7 +101,7 @@ def _split(kernel, result, *arrays):
     """``kernel(result, *arrays)``, run on slices of the leading axis on several cores."""
     if result.size == 0:
         return result
-    if result.ndim < 3:
+    if result.ndim < 3 or not isinstance(result, np.ndarray):   # a GPU array: no threads
         kernel(result, *arrays)
         return result
 
@@ -111,7 +114,7 @@ def _split(kernel, result, *arrays):
 def pool(x, ws, ignore_border, stride, pad, mode):
     """Pool the last two axes of ``x`` (see :class:`theanine.ops.pool.Pool`)."""
     p = _plan_of(x, ws, ignore_border, stride, pad, mode)
-    out = np.empty(x.shape[:-2] + p.out_hw, dtype=x.dtype)
+    out = np.empty_like(x, shape=x.shape[:-2] + p.out_hw)
     return _split(functools.partial(_pool_into, p=p, is_max=mode == "max"), out, x)
 
 
@@ -122,7 +125,7 @@ def _pool_into(out, x, p, is_max):
     for tap in p.taps[1:]:
         combine(out, canvas[tap], out=out)
     if p.divisor is not None:
-        np.copyto(out, out / p.divisor, casting="unsafe")
+        np.copyto(out, out / np.asarray(p.divisor, like=out), casting="unsafe")
 
 
 def _winners(canvas, out, taps):
@@ -143,7 +146,7 @@ def _winners(canvas, out, taps):
 def _gradient_canvas(grad, p):
     """Where a gradient accumulates: ``grad`` itself when the windows lie inside the input."""
     if not p.direct:
-        return np.zeros(grad.shape[:-2] + p.canvas_hw, dtype=grad.dtype)
+        return np.zeros_like(grad, shape=grad.shape[:-2] + p.canvas_hw)
     if not p.tiles:
         grad.fill(0)  # elements outside every window get no gradient
     return grad
@@ -152,8 +155,8 @@ def _gradient_canvas(grad, p):
 def max_pool_grad(x, out, gz, ws, ignore_border, stride, pad):
     """Gradient of max pooling: each window's ``gz`` goes to its first maximum."""
     p = _plan_of(x, ws, ignore_border, stride, pad, "max")
-    grad = np.zeros(x.shape, dtype=gz.dtype) if gz.size == 0 else \
-        np.empty(x.shape, dtype=gz.dtype)
+    grad = np.zeros_like(x, dtype=gz.dtype) if gz.size == 0 else \
+        np.empty_like(x, dtype=gz.dtype)
     return _split(functools.partial(_max_pool_grad_into, p=p), grad, x, out, gz)
 
 
@@ -172,7 +175,7 @@ def _max_pool_grad_into(grad, x, out, gz, p):
 def max_pool_grad_grad(x, out, ggx, ws, ignore_border, stride, pad):
     """Gradient of :func:`max_pool_grad` w.r.t. ``gz``: ``ggx`` read at each winner."""
     p = _plan_of(x, ws, ignore_border, stride, pad, "max")
-    result = np.zeros(out.shape, dtype=ggx.dtype)
+    result = np.zeros_like(out, dtype=ggx.dtype)
     return _split(functools.partial(_max_pool_grad_grad_into, p=p), result, x, out, ggx)
 
 
@@ -186,14 +189,15 @@ def _max_pool_grad_grad_into(result, x, out, ggx, p):
 def average_pool_grad(x, gz, ws, ignore_border, stride, pad, mode):
     """Gradient of sum/average pooling: ``gz`` (divided by the window count) spread back."""
     p = _plan_of(x, ws, ignore_border, stride, pad, mode)
-    grad = np.zeros(x.shape, dtype=gz.dtype) if gz.size == 0 else \
-        np.empty(x.shape, dtype=gz.dtype)
+    grad = np.zeros_like(x, dtype=gz.dtype) if gz.size == 0 else \
+        np.empty_like(x, dtype=gz.dtype)
     return _split(functools.partial(_average_pool_grad_into, p=p), grad, x, gz)
 
 
 def _average_pool_grad_into(grad, x, gz, p):
     target = _gradient_canvas(grad, p)
-    share = gz if p.divisor is None else (gz / p.divisor).astype(gz.dtype, copy=False)
+    share = gz if p.divisor is None else \
+        (gz / np.asarray(p.divisor, like=gz)).astype(gz.dtype, copy=False)
     for tap in p.taps:
         if p.overlap:
             target[tap] += share

@@ -52,21 +52,30 @@ def link(nodes, inputs, outputs, updates, backend):
     ``nodes`` is the schedule (topologically ordered Apply nodes),
     ``updates`` a list of ``(shared_variable, new_value_variable)``.
     """
-    names, scope = {}, {"_asarray": np.asarray, "_copy": np.array}
+    names, scope = {}, {"_asarray": getattr(backend, "update_value", np.asarray),
+                        "_copy": np.array}
     counter = itertools.count()
+    # Device backends keep small integer constants (shapes) on the host.
+    constant = getattr(backend, "constant", backend.to_device)
 
     def name_of(var):
         key = id(var)
         if key not in names:
             if isinstance(var, Constant):
                 names[key] = f"c{next(counter)}"
-                scope[names[key]] = backend.to_device(var.data)
+                scope[names[key]] = constant(var.data)
             else:
                 names[key] = f"v{next(counter)}"
         return names[key]
 
     arg_names = [name_of(v) for v in inputs]
     lines = [f"def run({', '.join(arg_names)}):"]
+    # A device backend moves inputs in when a call starts and outputs out at its end.
+    to_device = getattr(backend, "input_to_device", None)
+    to_host = getattr(backend, "output_to_host", None)
+    if to_device is not None:
+        scope["_in"], scope["_out"] = to_device, to_host
+        lines.extend(f"    {a} = _in({a})" for a in arg_names)
     cells = {}
     for var in itertools.chain(_leaves(nodes), outputs, (value for _, value in updates)):
         if isinstance(var, SharedVariable) and id(var) not in cells:
@@ -101,6 +110,8 @@ def link(nodes, inputs, outputs, updates, backend):
         lines.append(f"    _u{k} = {'_asarray(' + expr + ')' if shared_var.ndim == 0 else expr}")
     for k, (shared_var, _) in enumerate(updates):
         lines.append(f"    {cells[id(shared_var)]}.value = _u{k}")
+    if to_host is not None:
+        returned = [f"_out({r})" for r in returned]
     lines.append(f"    return [{', '.join(returned)}]")
     source = "\n".join(lines) + "\n"
     filename = f"<theanine-function-{next(_counter)}>"

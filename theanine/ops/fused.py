@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 from theanine.errors import GradientError
 from theanine.graph.basic import Apply
 from theanine.graph.type import TensorType
@@ -32,6 +34,12 @@ from theanine.ops.elemwise import broadcast_static_shapes
 from theanine.ops.scalar import SCALAR_OPS, _c_type, cast_op
 
 _PLACEHOLDER = re.compile(r"\b([abc])\b")
+# Integer versions of the C expressions whose float form is wrong for integers:
+# C's ``/`` and ``%`` truncate towards zero, NumPy's floor.
+_INTEGER_C = {
+    "int_div": "(a / b - ((a % b != 0) && ((a < 0) != (b < 0))))",
+    "mod": "(a % b + ((a % b != 0) && ((a < 0) != (b < 0))) * b)",
+}
 
 
 def scalar_op(name):
@@ -90,22 +98,40 @@ class Fused(Op):
         raise GradientError("Fused nodes are made by rewrites after differentiation; take "
                             "the gradient of the graph before compiling it")
 
-    def c_code(self, inputs=None, output="out0"):
+    def c_code(self, inputs=None, output="out0", input_dtypes=None):
         """C statements computing the program for one element (for a CuPy ElementwiseKernel).
 
         ``inputs`` names the inputs (default ``i0, i1, ...``); the last statement
         assigns ``output``. Each intermediate is a local of its dtype's C type.
+        With ``input_dtypes``, an operand whose dtype differs from its instruction's
+        is cast to it first, as NumPy computes (``int / int`` is a float division,
+        ``max(float, double)`` one overload); integer ``int_div`` and ``mod`` round
+        towards minus infinity, as Python's.
         """
         names = list(inputs) if inputs is not None else \
             [f"i{k}" for k in range(self.n_inputs)]
+        dtypes = list(input_dtypes) if input_dtypes is not None else [None] * self.n_inputs
         lines = []
         for j, (name, slots, dtype) in enumerate(self.program):
-            args = [names[s] for s in slots]
-            expr = _PLACEHOLDER.sub(lambda m: args[ord(m.group(1)) - ord("a")],
-                                    scalar_op(name).c_expr)
+            op = scalar_op(name)
+            args = [self._operand(names[s], dtypes[s], dtype, op, k)
+                    for k, s in enumerate(slots)]
+            c_expr = _INTEGER_C.get(name, op.c_expr) if np.dtype(dtype).kind in "iu" \
+                else op.c_expr
+            expr = _PLACEHOLDER.sub(lambda m: args[ord(m.group(1)) - ord("a")], c_expr)
             if j == len(self.program) - 1:
                 lines.append(f"{output} = {expr};")
             else:
                 names.append(f"t{j}")
+                dtypes.append(dtype)
                 lines.append(f"{_c_type(dtype)} t{j} = {expr};")
         return "\n".join(lines)
+
+    @staticmethod
+    def _operand(name, dtype, target, op, position):
+        # Comparisons and logic take their operands as they are (C converts them as
+        # NumPy would); a switch's condition too. Arithmetic works in its own dtype.
+        if dtype is None or dtype == target or op.dtype_rule == "bool" or \
+                (op.dtype_rule == "last" and position == 0):
+            return name
+        return f"(({_c_type(target)})({name}))"
