@@ -103,7 +103,7 @@ def test_c_code_is_one_statement_per_instruction():
     op = Fused(3, [("mul", (0, 1), "float32"), ("sub", (2, 3), "float32"),
                    ("abs", (4,), "float32")])
     code = op.c_code(["W", "lr", "g"], "out")
-    assert code.splitlines() == ["float t0 = W * lr;", "float t1 = g - t0;", "out = abs(t1);"]
+    assert code.splitlines() == ["float t0 = W * lr;", "float t1 = g - t0;", "out = fabs(t1);"]
 
 
 def test_malformed_program_is_refused():

@@ -39,6 +39,7 @@ _PLACEHOLDER = re.compile(r"\b([abc])\b")
 _INTEGER_C = {
     "int_div": "(a / b - ((a % b != 0) && ((a < 0) != (b < 0))))",
     "mod": "(a % b + ((a % b != 0) && ((a < 0) != (b < 0))) * b)",
+    "abs": "(a < 0 ? -a : a)",
 }
 
 
