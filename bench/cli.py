@@ -19,7 +19,7 @@ from bench.floor import best_of, epoch_floor, measure_machine
 from bench.models import SPECS
 from bench.peers import PEERS, default_peers
 from bench.report import format_model, loss_check, machine_lines
-from bench.runner import prepare, run_model
+from bench.runner import SETTLE_S, prepare, run_model
 
 SMOKE = {"samples": 1000, "valid_samples": 1000, "epochs": 1, "peers": ["numpy", "theanine"]}
 
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
             peers = default_peers(model) if opts["peers"] == "default" else opts["peers"]
             print(f"[{model}: running {', '.join(peers)}]", file=sys.stderr, flush=True)
             results = run_model(model, peers, Path(tmp), opts["epochs"], args.check_steps,
-                                verbose=args.verbose)
+                                verbose=args.verbose, settle_s=0 if args.smoke else SETTLE_S)
             # Measured again after every model: on a shared machine a single measurement
             # can land on someone else's burst and make the floor look far too low.
             if not args.smoke:

@@ -22,6 +22,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -85,6 +86,10 @@ class Worker:
         self.stderr.close()
 
 
+#: Seconds of quiet before each timed epoch or evaluation (see run_model).
+SETTLE_S = 0.5
+
+
 def prepare(folder: Path, data: Data, models: list[str]) -> None:
     """Write the data and every model's initial weights where the workers read them."""
     save_split(data, folder)
@@ -117,7 +122,7 @@ def _summarize(r: dict) -> None:
 
 
 def run_model(model: str, peers: list[str], folder: Path, epochs: int, check_steps: int,
-              verbose: bool = False) -> dict:
+              verbose: bool = False, settle_s: float = SETTLE_S) -> dict:
     """Train ``model`` with each peer: setup, loss check steps, a warm-up, ``epochs`` timed.
 
     Returns ``{peer: result}``; ``result['status']`` is ``'ok'`` or why the peer did not
@@ -162,6 +167,10 @@ def run_model(model: str, peers: list[str], folder: Path, epochs: int, check_ste
             for cmd in ("epoch", "eval"):
                 for peer in order:
                     phase = "training" if cmd == "epoch" else "evaluation"
+                    # Let the previous peer's thread pools go idle first: PyTorch's
+                    # OpenMP and OpenBLAS threads spin for up to ~0.2 s after their
+                    # last call, which would land on whoever runs next.
+                    time.sleep(settle_s)
                     answer = peer in workers and attempt(peer, phase, cmd)
                     if not answer:
                         continue
