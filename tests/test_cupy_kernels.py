@@ -64,20 +64,26 @@ def _node(name, dtypes, out_dtype):
     return op(*inputs).owner
 
 
-def _device_function(k, node):
+def _c_function(k, node, device):
+    """Function ``k`` applying ``node``'s kernel body to ``n`` elements: one per CUDA
+    thread as CuPy launches it (``device``), or a loop for the host."""
     ins, outs, body = elementwise_source(node)
     params = [p.split() for p in ins.split(", ")]
     out_type = C_TYPES[outs.split()[0]]
-    args = ", ".join(f"const {C_TYPES[t]}* __restrict__ p_{n}" for t, n in params)
+    args = ", ".join(f"const {C_TYPES[t]}* p_{n}" for t, n in params)
     loads = " ".join(f"const {C_TYPES[t]} {n} = p_{n}[i];" for t, n in params)
-    return (f'extern "C" __global__ void k{k}({args}, {out_type}* __restrict__ p_out, int n) {{\n'
-            f"  int i = blockIdx.x * blockDim.x + threadIdx.x;\n  if (i >= n) return;\n"
-            f"  {loads}\n  {out_type} out0;\n  {body}\n  p_out[i] = out0;\n}}\n")
+    element = f"{loads} {out_type} out0; {body}\n    p_out[i] = out0;"
+    if device:
+        return (f'extern "C" __global__ void k{k}({args}, {out_type}* p_out, int n) {{\n'
+                f"  int i = blockIdx.x * blockDim.x + threadIdx.x;\n  if (i >= n) return;\n"
+                f"  {element}\n}}\n")
+    return (f'extern "C" void k{k}({args}, {out_type}* p_out, int n) {{\n'
+            f"  for (int i = 0; i < n; ++i) {{ {element} }}\n}}\n")
 
 
 @pytest.mark.skipif(shutil.which("nvcc") is None, reason="nvcc (the CUDA toolkit) is not installed")
 def test_every_generated_kernel_compiles_for_the_h100(tmp_path):
-    source = "".join(_device_function(k, _node(*case)) for k, case in enumerate(_cases()))
+    source = "".join(_c_function(k, _node(*case), True) for k, case in enumerate(_cases()))
     path = tmp_path / "kernels.cu"
     path.write_text(source)
     result = subprocess.run(["nvcc", "-c", "-arch=sm_90", str(path), "-o",
@@ -92,17 +98,6 @@ using std::isnan; using std::isinf; using std::rint; using std::round;
 template <class T> static inline T max(T a, T b) { return a != a ? a : (b != b ? b : (a > b ? a : b)); }
 template <class T> static inline T min(T a, T b) { return a != a ? a : (b != b ? b : (a < b ? a : b)); }
 """
-
-
-def _host_function(k, node):
-    ins, outs, body = elementwise_source(node)
-    params = [p.split() for p in ins.split(", ")]
-    out_type = C_TYPES[outs.split()[0]]
-    args = ", ".join(f"const {C_TYPES[t]}* p_{n}" for t, n in params)
-    loads = " ".join(f"const {C_TYPES[t]} {n} = p_{n}[i];" for t, n in params)
-    return (f'extern "C" void k{k}({args}, {out_type}* p_out, int n) {{\n'
-            f"  for (int i = 0; i < n; ++i) {{ {loads} {out_type} out0; {body}\n"
-            f"    p_out[i] = out0; }}\n}}\n")
 
 
 def _samples(dtype, k):
@@ -121,7 +116,7 @@ def test_generated_kernels_compute_what_numpy_computes(tmp_path):
     cases = _cases()
     nodes = [_node(*case) for case in cases]
     (tmp_path / "host.cpp").write_text(_HOST_PRELUDE + "".join(
-        _host_function(k, node) for k, node in enumerate(nodes)))
+        _c_function(k, node, False) for k, node in enumerate(nodes)))
     library = tmp_path / "host.so"
     result = subprocess.run(["g++", "-O1", "-shared", "-fPIC", str(tmp_path / "host.cpp"),
                              "-o", str(library)], capture_output=True, text=True)
