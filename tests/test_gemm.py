@@ -243,3 +243,40 @@ def test_batched_matmul_split_over_cores_gives_numpys_bits(monkeypatch, shared_l
     monkeypatch.setattr(numpy_parallel, "MIN_WORK", 1)
     monkeypatch.setattr(numpy_parallel, "n_workers", lambda: 3)
     np.testing.assert_array_equal(batched_matmul(a, b), np.matmul(a, b))
+
+
+@pytest.mark.parametrize("shape", [(9, 4, 5), (3, 4, 11)])           # (m, k, n)
+def test_large_products_split_over_cores_give_the_same_bits(monkeypatch, gemm_path, shape):
+    from theanine.backends import numpy_parallel
+    if cblas._THREADS is None:
+        pytest.skip("NumPy's BLAS thread control was not found: products are not split")
+    m, k, n = shape
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((m, k)).astype("float32")
+    b = rng.standard_normal((k, n)).astype("float32")
+    c = rng.standard_normal((m, n)).astype("float32")
+    whole_product = np.matmul(a, b)
+    whole_gemm = cblas.gemm(c.copy(), -0.5, np.asfortranarray(a), b, 0.9)
+    monkeypatch.setattr(numpy_parallel, "SPLIT_PRODUCT_WORK", 1)
+    monkeypatch.setattr(numpy_parallel, "MIN_WORK", 1)
+    monkeypatch.setattr(numpy_parallel, "n_workers", lambda: 3)
+    with cblas.single_threaded_blas():
+        np.testing.assert_array_equal(numpy_parallel.matmul(a, b), whole_product)
+        np.testing.assert_array_equal(cblas.gemm(c.copy(), -0.5, np.asfortranarray(a), b, 0.9),
+                                      whole_gemm)
+
+
+def test_steps_with_convolutions_hold_blas_to_one_thread():
+    from theanine.backends import get_backend
+    x = T.tensor("float64", (2, 1, 6, 6), "x")
+    w = theanine.shared(np.ones((3, 1, 3, 3)), name="w")
+    conv_step = theanine.function([x], T.nnet.conv2d(x, w).sum())
+    dense_step = theanine.function([x], (x * 2).sum())
+    if get_backend().name != "numpy":
+        pytest.skip("a NumPy-backend policy")
+    assert "with _step_context():" in conv_step.source
+    assert "_step_context" not in dense_step.source
+    if cblas._THREADS is not None:
+        before = cblas._THREADS[0]()
+        conv_step(np.ones((2, 1, 6, 6)))
+        assert cblas._THREADS[0]() == before          # restored after the step

@@ -24,6 +24,8 @@ import os
 
 import numpy as np
 
+from theanine.backends import numpy_parallel
+
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 # Symbol names by BLAS build, most specific first: NumPy's wheels bundle
 # scipy-openblas with prefixed, 64-bit-integer ("ILP64") symbols.
@@ -90,6 +92,16 @@ def _find_thread_control():
 _ENABLED = os.environ.get("THEANINE_CBLAS", "1") != "0"
 _GEMM = _find_gemm() if _ENABLED else {}
 _THREADS = _find_thread_control() if _ENABLED else None
+
+
+def blas_is_single_threaded():
+    """True while NumPy's BLAS is held to one thread by :class:`single_threaded_blas`.
+
+    >>> with single_threaded_blas():
+    ...     blas_is_single_threaded()
+    True
+    """
+    return _THREADS is not None and _THREADS[0]() == 1
 
 
 class single_threaded_blas:
@@ -163,9 +175,21 @@ def gemm(C, alpha, A, B, beta):
     alpha, beta = float(alpha), float(beta)
     left, trans_left, ld_left = _operand(left)
     right, trans_right, ld_right = _operand(right)
-    fn(_ROW_MAJOR, trans_left, trans_right, rows, cols, A.shape[1], alpha,
-       left.ctypes.data, ld_left, right.ctypes.data, ld_right, beta,
-       C.ctypes.data, max(1, cols))
+    depth, size = A.shape[1], C.itemsize
+    a_ptr, b_ptr, c_ptr = left.ctypes.data, right.ctypes.data, C.ctypes.data
+    if rows * cols * depth < numpy_parallel.SPLIT_PRODUCT_WORK or \
+            not blas_is_single_threaded() or numpy_parallel.n_workers() < 2:
+        fn(_ROW_MAJOR, trans_left, trans_right, rows, cols, depth, alpha,
+           a_ptr, ld_left, b_ptr, ld_right, beta, c_ptr, max(1, cols))
+        return C
+    # Single-threaded BLAS (see numpy_parallel.matmul): rows of C split over the cores.
+    a_step = (ld_left if trans_left == _NO_TRANS else 1) * size
+
+    def job(s):
+        fn(_ROW_MAJOR, trans_left, trans_right, s.stop - s.start, cols, depth, alpha,
+           a_ptr + s.start * a_step, ld_left, b_ptr, ld_right, beta,
+           c_ptr + s.start * cols * size, max(1, cols))
+    numpy_parallel.for_slices(job, rows, rows * numpy_parallel.MIN_WORK)
     return C
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from theanine.backends import cblas
+from theanine.backends import cblas, numpy_parallel
 from theanine.backends.host_memory import keep_freed_memory
 from theanine.ops import blas, elemwise, nnet, reduce, shape, special, subtensor
 from theanine.ops.subtensor import index_source, spec_inputs
@@ -49,6 +49,19 @@ class NumpyBackend:
 
     def is_device_array(self, value):
         return isinstance(value, np.ndarray)
+
+    def step_context(self, nodes):
+        """``single_threaded_blas`` for steps with convolutions or pooling, else None.
+
+        Their copies run on every core (:mod:`numpy_parallel`); a threaded OpenBLAS
+        keeps a helper thread spinning on a core after each product, so in those
+        steps BLAS is held to one thread and large products are split over the cores
+        instead (``numpy_parallel.matmul``, ``cblas.gemm``).
+        """
+        from theanine.ops import conv, pool
+        if any(isinstance(node.op, (conv._ConvOp, pool._PoolOp)) for node in nodes):
+            return cblas.single_threaded_blas
+        return None
 
     def kernel(self, node):
         """The callable that runs ``node`` on NumPy arrays."""
@@ -208,6 +221,8 @@ def _inc_subtensor(node):
 
 @register(blas.Dot)
 def _dot(node):
+    if all(v.ndim == 2 for v in node.inputs):
+        return numpy_parallel.matmul      # split over the cores when BLAS is not
     return np.dot
 
 

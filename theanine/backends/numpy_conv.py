@@ -206,7 +206,7 @@ def conv2d_with_columns(x, w, border_mode, stride, flip, ws=None):
         out = batched_matmul(filters, cols).reshape(x.shape[0], w.shape[0], *p.out_hw)
     else:
         work = ws.array("out", (w.shape[0], cols.shape[1]), x.dtype)
-        np.matmul(filters, cols, out=work)
+        numpy_parallel.matmul(filters, cols, out=work)
         out = _to_nchw(work.reshape((w.shape[0],) + p.cols[3:]), p)
     return out, cols.reshape(-1)
 
@@ -263,7 +263,7 @@ def conv2d_grad_weights(x, dout, filter_hw, border_mode, stride, flip, ws=None, 
                              dout.dtype)
         dw = np.add.reduce(batched_matmul(topgrad, cols.transpose(0, 2, 1), per_image), axis=0)
     else:
-        dw = topgrad @ cols.T
+        dw = numpy_parallel.matmul(topgrad, cols.T)
     dw = dw.reshape(filter_shape)
     return np.ascontiguousarray(dw[:, :, ::-1, ::-1]) if flip else dw
 
@@ -279,7 +279,7 @@ def conv2d_grad_inputs(w, dout, image_hw, border_mode, stride, flip, ws=None):
     if p.per_image:
         batched_matmul(filters_t, topgrad, dcols)
     else:
-        np.matmul(filters_t, topgrad, out=dcols)
+        numpy_parallel.matmul(filters_t, topgrad, out=dcols)
     dcols = dcols.reshape(p.cols)
     returned_as_is = p.per_image and p.pad == (0, 0)
     images = np.empty(p.padded, dout.dtype) if returned_as_is else \

@@ -89,3 +89,42 @@ def _forget_pool():
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_pool)
+
+
+#: Products of at least this many multiply-adds (m*n*k) are split over the cores by
+#: :func:`matmul` while BLAS is single-threaded (see :func:`matmul`).
+SPLIT_PRODUCT_WORK = 1 << 25
+
+
+def matmul(a, b, out=None):
+    """``np.matmul(a, b, out=out)`` for matrices, split over the cores when BLAS is not.
+
+    Inside :func:`theanine.backends.cblas.single_threaded_blas` (which the NumPy
+    backend holds while a compiled step with convolutions or pooling runs), large
+    products are split here, rows or columns (whichever there are more of), one
+    single-threaded BLAS call per part. Otherwise BLAS's own threads do it. Each
+    output element comes from one call over the whole inner dimension, so the bits
+    do not depend on the split.
+
+    >>> a, b = np.ones((3, 4)), np.ones((4, 2))
+    >>> matmul(a, b).tolist()
+    [[4.0, 4.0], [4.0, 4.0], [4.0, 4.0]]
+    """
+    from theanine.backends import cblas
+    m, k = a.shape
+    n = b.shape[1]
+    if out is None:
+        out = np.empty((m, n), dtype=np.result_type(a, b))
+    if m * n * k < SPLIT_PRODUCT_WORK or not cblas.blas_is_single_threaded() or \
+            n_workers() < 2:
+        return np.matmul(a, b, out=out)
+    if m >= n:
+        def job(s):
+            np.matmul(a[s], b, out=out[s])
+        length = m
+    else:
+        def job(s):
+            np.matmul(a, b[:, s], out=out[:, s])
+        length = n
+    for_slices(job, length, length * MIN_WORK)
+    return out

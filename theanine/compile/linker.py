@@ -113,6 +113,14 @@ def link(nodes, inputs, outputs, updates, backend):
     if to_host is not None:
         returned = [f"_out({r})" for r in returned]
     lines.append(f"    return [{', '.join(returned)}]")
+    # A backend may hold a context around whole steps of some graphs (the NumPy
+    # backend keeps BLAS single-threaded around convolution steps).
+    step_context = getattr(backend, "step_context", None)
+    context = step_context(nodes) if step_context is not None else None
+    if context is not None:
+        scope["_step_context"] = context
+        lines = [lines[0], "    with _step_context():"] + ["    " + line for line in lines[1:]]
+        line_to_node = {number + 1: node for number, node in line_to_node.items()}
     source = "\n".join(lines) + "\n"
     filename = f"<theanine-function-{next(_counter)}>"
     exec(compile(source, filename, "exec"), scope)
