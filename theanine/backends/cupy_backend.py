@@ -198,13 +198,20 @@ def _elementwise_kernel(node, xp):
     def run(*arrays):
         if target is not None and isinstance(arrays[target], xp.ndarray) and \
                 arrays[target].dtype == out_dtype and \
-                arrays[target].shape == np.broadcast_shapes(*(np.shape(a) for a in arrays)):
+                arrays[target].shape == np.broadcast_shapes(*(getattr(a, "shape", ())
+                                                              for a in arrays)):
             return kernel(*arrays, arrays[target])
         return kernel(*arrays)
     return run
 
 
 # ---------------------------------------------------------------- products
+
+@override(blas.Dot)
+def _dot(node, xp):
+    # Not the NumPy backend's kernel: that one splits large products over host threads.
+    return xp.dot
+
 
 @override(blas.Gemm)
 def _gemm(node, xp):
@@ -273,6 +280,22 @@ def _make_vector(node, xp):
     dtype = np.dtype(node.outputs[0].dtype)
     return lambda *scalars: np.array([float(s) if dtype.kind == "f" else int(s)
                                       for s in scalars], dtype=dtype)
+
+
+@override(shape.Shape)
+def _shape(node, xp):
+    return lambda x: np.array(x.shape, dtype=np.int64)          # a host vector
+
+
+@override(shape.SpecifyShape)
+def _specify_shape(node, xp):
+    expected = node.outputs[0].type
+
+    def specify(x):
+        if not expected.accepts_shape(x.shape):
+            raise ValueError(f"shape {x.shape} does not match the declared {expected.shape}")
+        return x
+    return specify
 
 
 @override(shape.Reshape)
