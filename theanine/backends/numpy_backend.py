@@ -56,7 +56,8 @@ class NumpyBackend:
         Their copies run on every core (:mod:`numpy_parallel`); a threaded OpenBLAS
         keeps a helper thread spinning on a core after each product, so in those
         steps BLAS is held to one thread and large products are split over the cores
-        instead (``numpy_parallel.matmul``, ``cblas.gemm``).
+        instead (``numpy_parallel.matmul``, ``cblas.gemm``). The setting is the
+        process's: other threads' NumPy products run single-threaded meanwhile.
         """
         from theanine.ops import conv, pool
         if any(isinstance(node.op, (conv._ConvOp, pool._PoolOp)) for node in nodes):

@@ -34,7 +34,7 @@ from theanine.ops.blas import Dot, Gemm
 from theanine.ops.elemwise import DimShuffle, Elemwise
 from theanine.ops.shape import SpecifyShape
 from theanine.rewrite import register_pass
-from theanine.rewrite.local import constant_fill
+from theanine.rewrite.local import inherit_source, constant_fill
 
 _LINEAR = ("add", "sub", "neg", "mul", "true_div")
 
@@ -45,14 +45,16 @@ def gemm(fgraph):
     changes, seen = 0, set()
     while True:
         clients = fgraph.clients()
-        for node in reversed(fgraph.toposort()):
+        order = fgraph.toposort()
+        for node in reversed(order):
             if id(node) in seen or not _is_root(node):
                 continue
             terms, inner = _terms(node.outputs[0], clients)
             seen.update(inner)
             new = _gemm_from_terms(node.outputs[0], terms, clients)
             if new is not None:
-                new.owner.source = node.source
+                # New nodes point at the user's line of the sum they replace.
+                inherit_source(new, {id(n) for n in order}, node.source)
                 fgraph.replace(node.outputs[0], new)
                 changes += 1
                 break          # the graph changed: recompute clients and order

@@ -60,7 +60,7 @@ def _sweep(fgraph, rewriters):
             for old, repl in zip(node.outputs, new):
                 if repl is not None and repl is not old:
                     mapping[id(old)] = mapping.get(id(repl), repl)
-                    _inherit_source(repl, known, node.source)
+                    inherit_source(repl, known, node.source)
             changes += 1
             break
     fgraph.outputs = [mapping.get(id(v), v) for v in fgraph.outputs]
@@ -72,9 +72,19 @@ def _fits(outputs, replacements):
         new is None or new.type == old.type for old, new in zip(outputs, replacements))
 
 
-def _inherit_source(var, known, source):
-    # New nodes point at the user's line of the node they replace, so that a
-    # runtime error in them still names the line that built the expression.
+def inherit_source(var, known, source):
+    """Give ``source`` to every node computing ``var`` whose id is not in ``known``.
+
+    New nodes point at the user's line of the node they replace, so that a
+    runtime error in them still names the line that built the expression.
+
+    >>> import theanine.tensor as T
+    >>> x = T.vector('x')
+    >>> y = T.exp(x) * 2
+    >>> inherit_source(y, set(), 'line 7')
+    >>> y.owner.source, y.owner.inputs[0].owner.source
+    ('line 7', 'line 7')
+    """
     stack, seen = [var], set()
     while stack:
         node = stack.pop().owner
