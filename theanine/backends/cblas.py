@@ -109,8 +109,10 @@ class single_threaded_blas:
 
     For many small products run from several Python threads at once (one batch
     slice each): a threaded BLAS would make every call wake, and wait for, its
-    own helper threads. Only the BLAS NumPy uses is affected, and only where it
-    can be told (OpenBLAS); elsewhere this does nothing.
+    own helper threads. The NumPy backend also holds it around whole steps with
+    convolutions (``NumpyBackend.step_context``), whose large products it splits
+    itself. Only the BLAS NumPy uses is affected, and only where it can be told
+    (OpenBLAS); elsewhere this does nothing.
 
     >>> with single_threaded_blas():
     ...     _ = np.dot(np.ones((2, 2)), np.ones((2, 2)))
