@@ -66,6 +66,7 @@ def _train(seed, n_steps=4):
 def test_cupy_table_trains_like_the_numpy_backend(monkeypatch):
     expected_costs, expected_params = _train(0)
     monkeypatch.setattr(backends, "_BACKENDS", {"cpu": CupyBackend(xp=np)})
+    assert backends.get_backend().name == "cupy"
     costs, params = _train(0)
     np.testing.assert_allclose(costs, expected_costs, rtol=1e-5)
     for got, want in zip(params, expected_params):

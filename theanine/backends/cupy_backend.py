@@ -375,16 +375,25 @@ for _cls, _fn in ((nnet.Softmax, _softmax), (nnet.LogSoftmax, _log_softmax),
 
 def conv2d(xp, x, w, border_mode, stride, flip):
     """Forward convolution by im2col and one batched matrix product, on ``xp`` arrays."""
+    return conv2d_with_columns(xp, x, w, border_mode, stride, flip)[0]
+
+
+def conv2d_with_columns(xp, x, w, border_mode, stride, flip):
+    """:func:`conv2d` and its columns, flattened (for the filter gradient)."""
     p = numpy_conv.plan(tuple(x.shape), tuple(w.shape), border_mode, stride)
     cols = _columns(xp, x, p, w.shape[2:])                       # (N, C*kh*kw, oh*ow)
-    filters = _filters(xp, w, flip)
-    return xp.matmul(filters, cols).reshape(x.shape[0], w.shape[0], *p.out_hw)
+    out = xp.matmul(_filters(xp, w, flip), cols)
+    return out.reshape(x.shape[0], w.shape[0], *p.out_hw), cols.reshape(-1)
 
 
-def conv2d_grad_weights(xp, x, dout, filter_hw, border_mode, stride, flip):
+def conv2d_grad_weights(xp, x, dout, filter_hw, border_mode, stride, flip, columns=None):
+    """Filter gradient; ``columns`` from :func:`conv2d_with_columns` of ``x``, if given."""
     filter_shape = (dout.shape[1], x.shape[1], int(filter_hw[0]), int(filter_hw[1]))
-    p = numpy_conv.plan(tuple(x.shape), filter_shape, border_mode, stride)
-    cols = _columns(xp, x, p, filter_shape[2:])
+    if columns is None:
+        p = numpy_conv.plan(tuple(x.shape), filter_shape, border_mode, stride)
+        cols = _columns(xp, x, p, filter_shape[2:])
+    else:
+        cols = columns.reshape(x.shape[0], x.shape[1] * filter_shape[2] * filter_shape[3], -1)
     topgrad = xp.ascontiguousarray(dout).reshape(dout.shape[0], dout.shape[1], -1)
     dw = xp.matmul(topgrad, cols.transpose(0, 2, 1)).sum(axis=0).reshape(filter_shape)
     return xp.ascontiguousarray(dw[:, :, ::-1, ::-1]) if flip else dw
@@ -447,29 +456,14 @@ override(conv.Conv2DGradWeights)(_conv_kernel(conv2d_grad_weights))
 override(conv.Conv2DGradInputs)(_conv_kernel(conv2d_grad_inputs))
 
 
-@override(conv.Conv2DWithColumns)
-def _conv_with_columns(node, xp):
-    op = node.op
-
-    def run(x, w):
-        p = numpy_conv.plan(tuple(x.shape), tuple(w.shape), op.border_mode, op.subsample)
-        cols = _columns(xp, x, p, w.shape[2:])
-        out = xp.matmul(_filters(xp, w, op.filter_flip), cols)
-        return out.reshape(x.shape[0], w.shape[0], *p.out_hw), cols.reshape(-1)
-    return run
+override(conv.Conv2DWithColumns)(_conv_kernel(conv2d_with_columns))
 
 
 @override(conv.Conv2DGradWeightsFromColumns)
 def _grad_weights_from_columns(node, xp):
     op = node.op
-
-    def run(x, dout, filter_hw, columns):
-        filter_shape = (dout.shape[1], x.shape[1], int(filter_hw[0]), int(filter_hw[1]))
-        cols = columns.reshape(x.shape[0], x.shape[1] * filter_shape[2] * filter_shape[3], -1)
-        topgrad = xp.ascontiguousarray(dout).reshape(dout.shape[0], dout.shape[1], -1)
-        dw = xp.matmul(topgrad, cols.transpose(0, 2, 1)).sum(axis=0).reshape(filter_shape)
-        return xp.ascontiguousarray(dw[:, :, ::-1, ::-1]) if op.filter_flip else dw
-    return run
+    return lambda x, dout, filter_hw, columns: conv2d_grad_weights(
+        xp, x, dout, filter_hw, op.border_mode, op.subsample, op.filter_flip, columns)
 
 
 # ---------------------------------------------------------------- host ops
