@@ -66,3 +66,35 @@ def test_a_forked_child_starts_its_own_threads(many_workers):
         assert queue.get(timeout=30) == 20.0
     finally:
         child.join(timeout=30)
+
+
+@pytest.mark.parametrize("shape", [(20, 784, 500), (500, 784, 20), (3, 4, 11)])   # (m, k, n)
+def test_matmul_picks_the_layout_blas_runs_best(shape):
+    # Wide products come back Fortran-ordered ((b.T @ a.T).T), the rest C-ordered;
+    # the values are the product's either way.
+    m, k, n = shape
+    rng = np.random.default_rng(2)
+    a = rng.standard_normal((m, k)).astype("float32")
+    b = rng.standard_normal((k, n)).astype("float32")
+    got = numpy_parallel.matmul(a, b)
+    wide = m < n and m * n * k >= numpy_parallel.TRANSPOSED_PRODUCT_WORK
+    assert (got.flags.f_contiguous, got.flags.c_contiguous) == (wide, not wide)
+    np.testing.assert_allclose(got, a.astype(np.float64) @ b, rtol=1e-4, atol=1e-4)
+
+
+def test_a_wide_layer_computes_like_numpy():
+    # The Fortran-ordered product flows through bias, tanh, a second product and a sum.
+    import theanine
+    import theanine.tensor as T
+    rng = np.random.default_rng(3)
+    x_value = rng.standard_normal((20, 784)).astype("float32")
+    w = theanine.shared(rng.standard_normal((784, 500)).astype("float32") * 0.05)
+    v = theanine.shared(rng.standard_normal((500, 10)).astype("float32"))
+    x = T.fmatrix("x")
+    h = T.tanh(T.dot(x, w) + 1)
+    f = theanine.function([x], [h, T.dot(h, v).sum(axis=0)])
+    expected_h = np.tanh(x_value.astype(np.float64) @ w.get_value() + 1)
+    got_h, got_sum = f(x_value)
+    np.testing.assert_allclose(got_h, expected_h, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(got_sum, (expected_h @ v.get_value()).sum(axis=0),
+                               rtol=1e-4, atol=1e-3)

@@ -36,7 +36,16 @@ def test_kernel_uses_one_buffer_for_a_chain():
                    ("sub", (3, 0), "float32"), ("sqr", (4,), "float32")])
     x = T.fmatrix('x')
     source = fused_source(op(x, T.fmatrix('y')).owner)
-    assert source.count("_empty(") == 1 and "out=b0" in source
+    assert source.count("= _empty") == 1 and "out=b0" in source
+
+
+def test_new_buffers_take_the_layout_of_a_full_input():
+    # A Fortran-ordered product (numpy_parallel.matmul's wide case) stays Fortran-ordered.
+    op = Fused(2, [("add", (0, 1), "float32"), ("tanh", (2,), "float32")])
+    a = np.asfortranarray(np.random.RandomState(0).randn(4, 6).astype("float32"))
+    out, _ = run_fused(op, a, np.ones((1, 6), "float32"))
+    assert out.flags.f_contiguous
+    np.testing.assert_allclose(out, np.tanh(a + 1), rtol=1e-6)
 
 
 def test_small_operands_stay_small():

@@ -7,7 +7,9 @@ allocation per dtype), so a chain of ``k`` ops over an ``n``-element array
 allocates one or two arrays instead of ``k``. Instructions on small
 (broadcast) operands only, such as ``lr * 0.5``, stay small. The output is
 the first buffer; an in-place node starts with its destroyed input as that
-buffer.
+buffer. Buffers of two or more dimensions take the memory layout of an input of
+the output's shape (``empty_like``), so a Fortran-ordered product from
+:func:`~theanine.backends.numpy_parallel.matmul` is not read against the grain.
 
 Example:
     >>> import numpy as np
@@ -43,7 +45,7 @@ _PASS_THROUGH = {"second": 1, "identity": 0}
 @register(Fused)
 def fused_kernel(node):
     """The callable that runs a :class:`Fused` node on NumPy arrays."""
-    scope = {"_empty": np.empty}
+    scope = {"_empty": np.empty, "_empty_like": np.empty_like}
     exec(compile(fused_source(node, scope), "<theanine-fused>", "exec"), scope)
     return scope["kernel"]
 
@@ -64,6 +66,10 @@ class _Generator:
         self.materialized = set()
         # When the last op must not write over its inputs, buffer 0 holds nothing else.
         self.reserve_out = node.op.program[-1][0] in _OUT_MUST_NOT_ALIAS
+        # An input whose layout new buffers copy (matrices and up; vectors have one).
+        pattern = self.out_type.broadcastable
+        self.like = next((k for k, v in enumerate(node.inputs)
+                          if len(pattern) >= 2 and v.type.broadcastable == pattern), None)
 
     def source(self):
         op, n = self.op, self.n
@@ -172,7 +178,7 @@ class _Generator:
             # Writing in place is a permission: fall back to a new array when
             # the input's buffer cannot hold the result (read-only, or smaller).
             self.lines.append(f"    b0 = i{k} if i{k}.flags.writeable and i{k}.shape == s "
-                              f"else _empty(s, _dt0)")
+                              f"else {self._new_buffer(0)}")
             self.scope["_dt0"] = np.dtype(self.out_type.dtype)
             holder[0] = k
             self.materialized.add(0)
@@ -194,4 +200,9 @@ class _Generator:
             return
         self.materialized.add(buf)
         self.scope[f"_dt{buf}"] = np.dtype(buffers[buf])
-        self.lines.append(f"    b{buf} = _empty(s, _dt{buf})")
+        self.lines.append(f"    b{buf} = {self._new_buffer(buf)}")
+
+    def _new_buffer(self, buf):
+        if self.like is None:
+            return f"_empty(s, _dt{buf})"
+        return f"_empty_like(i{self.like}, _dt{buf})"

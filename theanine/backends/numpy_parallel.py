@@ -94,10 +94,19 @@ if hasattr(os, "register_at_fork"):
 #: Products of at least this many multiply-adds (m*n*k) are split over the cores by
 #: :func:`matmul` while BLAS is single-threaded (see :func:`matmul`).
 SPLIT_PRODUCT_WORK = 1 << 25
+#: Products of at least this many multiply-adds with fewer rows than columns are
+#: computed transposed by :func:`matmul` (see there).
+TRANSPOSED_PRODUCT_WORK = 1 << 18
 
 
 def matmul(a, b, out=None):
-    """``np.matmul(a, b, out=out)`` for matrices, split over the cores when BLAS is not.
+    """``np.matmul(a, b, out=out)`` for matrices, in the layout and split BLAS runs best.
+
+    A wide product (fewer rows than columns, such as a minibatch of 20 times a
+    784x500 weight matrix) is computed as ``(b.T @ a.T).T``: the same numbers,
+    returned as a Fortran-ordered array. OpenBLAS runs that orientation, whose
+    small dimension is its "M", 10-35 % faster (20x784 @ 784x500: 136 against
+    185 us on 2 cores); the fused elementwise kernels downstream keep the layout.
 
     Inside :func:`theanine.backends.cblas.single_threaded_blas` (which the NumPy
     backend holds while a compiled step with convolutions or pooling runs), large
@@ -109,15 +118,21 @@ def matmul(a, b, out=None):
     >>> a, b = np.ones((3, 4)), np.ones((4, 2))
     >>> matmul(a, b).tolist()
     [[4.0, 4.0], [4.0, 4.0], [4.0, 4.0]]
+    >>> matmul(np.ones((2, 300)), np.ones((300, 500))).flags.f_contiguous
+    True
     """
     from theanine.backends import cblas
     m, k = a.shape
     n = b.shape[1]
+    work = m * n * k
+    if work < SPLIT_PRODUCT_WORK or not cblas.blas_is_single_threaded() or n_workers() < 2:
+        if out is None:
+            if m < n and work >= TRANSPOSED_PRODUCT_WORK:
+                return np.matmul(b.T, a.T).T
+            return np.matmul(a, b)
+        return np.matmul(a, b, out=out)
     if out is None:
         out = np.empty((m, n), dtype=np.result_type(a, b))
-    if m * n * k < SPLIT_PRODUCT_WORK or not cblas.blas_is_single_threaded() or \
-            n_workers() < 2:
-        return np.matmul(a, b, out=out)
     if m >= n:
         def job(s):
             np.matmul(a[s], b, out=out[s])
