@@ -122,7 +122,8 @@ def _row(r: dict, floor: dict) -> str:
             f"{_seconds(r['compile_s']):>9} "
             f"{'—' if peak is None else f'{peak / MB:.0f}':>8} "
             f"{'—' if extra is None else f'{extra:+.0f}':>6} "
-            f"{'—' if error is None else f'{100 * error:.2f}%':>9} {_cores(r):>8}")
+            f"{'—' if error is None else f'{100 * error:.2f}%':>9} {_cores(r):>8} "
+            f"{_steal(r):>6}")
 
 
 def _cores(r: dict) -> str:
@@ -133,6 +134,20 @@ def _cores(r: dict) -> str:
     pairs = zip(r.get("epoch_cpu_s", []), r["epoch_s"])
     shares = sorted(cpu / wall for cpu, wall in pairs if wall > 0)
     return f"{shares[len(shares) // 2]:.2f}" if shares else "—"
+
+
+def _steal(r: dict) -> str:
+    """Median share of the machine's CPU time taken by the hypervisor during the epochs.
+
+    A few percent is a quiet machine; at 10-20 % the same epoch runs up to 1.5x slower,
+    more so for peers whose threads wait on each other (BLAS), so read their ratios
+    with it.
+    """
+    pairs = zip(r.get("epoch_steal_s", []), r["epoch_s"])
+    cpus = os.cpu_count() or 1
+    shares = sorted(steal / (wall * cpus) for steal, wall in pairs
+                    if steal is not None and wall > 0)
+    return f"{100 * shares[len(shares) // 2]:.0f}%" if shares else "—"
 
 
 def _ratio(a: float | None, b: float | None, least: float = 0.0) -> str:
@@ -171,7 +186,8 @@ def format_model(model: str, results: dict, floor: dict, rtol: float) -> str:
         f"floor {_seconds(floor['epoch_floor_s'])} s/epoch ({floor['epoch_bound']}-bound), "
         f"{_seconds(floor['eval_floor_s'])} s/eval",
         f"{'peer':<16} {'epoch s':>8} {'×floor':>7} {'eval s':>8} {'×floor':>7} "
-        f"{'compile s':>9} {'peak MB':>8} {'+MB':>6} {'valid err':>9} {'cpu/wall':>8}",
+        f"{'compile s':>9} {'peak MB':>8} {'+MB':>6} {'valid err':>9} {'cpu/wall':>8} "
+        f"{'steal':>6}",
     ]
     rows = [_row(r, floor) for r in results.values()]
     versions = [f"{r['label']} {r['version']}" + (f" ({r['note']})" if r.get("note") else "")

@@ -180,6 +180,7 @@ def run_model(model: str, peers: list[str], folder: Path, epochs: int, check_ste
                     else:
                         r[f"{cmd}_s"].append(answer["seconds"])
                         r.setdefault(f"{cmd}_cpu_s", []).append(answer["cpu_s"])
+                        r.setdefault(f"{cmd}_steal_s", []).append(answer.get("steal_s"))
                     if cmd == "epoch":
                         r["losses"].append(answer["loss"])
                     else:
