@@ -167,6 +167,36 @@ def test_softmax_rows_sum_to_one_and_logsoftmax_is_its_log(backend):
     np.testing.assert_allclose(np.exp(lsm), sm, rtol=1e-12)
 
 
+@given(classes=st.integers(2, 6), extra_rows=st.integers(0, 40), seed=st.integers(0, 2 ** 32 - 1))
+def test_softmax_family_on_many_short_rows(backend, classes, extra_rows, seed):
+    # Many more rows than classes (a minibatch of class scores): the NumPy kernels take
+    # the row maxima column by column there; every row's largest score must still win.
+    rows = 16 * classes + extra_rows
+    rng = np.random.default_rng(seed)
+    z = rng.uniform(-3, 3, (rows, classes))
+    z[np.arange(rows), rng.integers(0, classes, rows)] += 800    # exp would overflow unshifted
+    labels = rng.integers(0, classes, rows).astype("int32")
+    with np.errstate(over="raise"):
+        sm, _ = run_op(T.nnet.softmax, [z])
+        lsm, _ = run_op(T.nnet.log_softmax, [z])
+        f = theanine.function([zv := T.dmatrix("z"), yv := T.ivector("y")],
+                              list(T.nnet.crossentropy_softmax_1hot(zv, yv)))
+        nll, sm_1hot = (host(v) for v in f(z, labels))
+    np.testing.assert_allclose(sm, np_softmax(z), rtol=1e-12)
+    np.testing.assert_allclose(lsm, np_log_softmax(z), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(sm_1hot, np_softmax(z), rtol=1e-12)
+    np.testing.assert_allclose(nll, -np_log_softmax(z)[np.arange(rows), labels], rtol=1e-12)
+
+
+def test_row_max_matches_numpy_with_nan_and_infinities():
+    from theanine.backends.numpy_backend import row_max
+    rng = np.random.default_rng(5)
+    z = rng.standard_normal((200, 7)).astype("float32")
+    z[3, 2], z[10, 0], z[11, 6], z[12] = np.nan, np.inf, -np.inf, -np.inf
+    np.testing.assert_array_equal(row_max(z), z.max(axis=1))
+    np.testing.assert_array_equal(row_max(z[:5]), z[:5].max(axis=1))       # few rows: NumPy's
+
+
 def _probabilities(rng, rows, classes):
     p = rng.uniform(0.1, 1.0, (rows, classes))
     return p / p.sum(axis=1, keepdims=True)
