@@ -66,10 +66,13 @@ class _Generator:
         self.materialized = set()
         # When the last op must not write over its inputs, buffer 0 holds nothing else.
         self.reserve_out = node.op.program[-1][0] in _OUT_MUST_NOT_ALIAS
-        # An input whose layout new buffers copy (matrices and up; vectors have one).
+        # An input whose layout new buffers copy (matrices and up; vectors have one):
+        # the destroyed one if any, since the output is written into it.
         pattern = self.out_type.broadcastable
-        self.like = next((k for k, v in enumerate(node.inputs)
-                          if len(pattern) >= 2 and v.type.broadcastable == pattern), None)
+        full = [k for k, v in enumerate(node.inputs)
+                if len(pattern) >= 2 and v.type.broadcastable == pattern]
+        self.like = node.op.inplace_input if node.op.inplace_input in full else \
+            next(iter(full), None)
 
     def source(self):
         op, n = self.op, self.n
