@@ -244,7 +244,7 @@ def test_matrix_sums_through_blas_match_float64(dtype, rows, cols, transposed, s
 
 def test_matrix_sums_through_blas_propagate_nan_and_infinity():
     from theanine.backends.numpy_backend import matrix_sum
-    x = np.ones((40, 3), dtype="float32")
+    x = np.ones((80, 3), dtype="float32")
     x[5, 0], x[7, 1], x[8, 1], x[9, 2] = np.nan, np.inf, -np.inf, np.inf
     with np.errstate(invalid="ignore"):          # inf - inf, as NumPy's own sum warns
         got = matrix_sum(x, 0)
