@@ -7,8 +7,9 @@ allocation per dtype), so a chain of ``k`` ops over an ``n``-element array
 allocates one or two arrays instead of ``k``. Instructions on small
 (broadcast) operands only, such as ``lr * 0.5``, stay small. The output is
 the first buffer; an in-place node starts with its destroyed input as that
-buffer. Buffers of two or more dimensions take the memory layout of an input of
-the output's shape (``empty_like``), so a Fortran-ordered product from
+buffer. Buffers of two or more dimensions take the memory layout of the destroyed
+input, else of an input of the output's shape (``empty_like``), so a
+Fortran-ordered product from
 :func:`~theanine.backends.numpy_parallel.matmul` is not read against the grain.
 
 Example:
