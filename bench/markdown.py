@@ -19,22 +19,15 @@ Example:
 from __future__ import annotations
 
 import json
-import os
 import statistics
 import sys
 from pathlib import Path
 
+from bench.report import steal_share
+
 MB = 1 << 20
 COLUMNS = ("peer", "epoch s (median)", "epoch s (min)", "epoch CPU s", "× floor", "eval s",
            "compile s", "peak MB", "+MB", "valid err", "steal")
-
-
-def _steal(r: dict) -> str:
-    """Median share of the machine's CPU time the hypervisor took during the epochs."""
-    shares = [steal / (wall * (os.cpu_count() or 1))
-              for steal, wall in zip(r.get("epoch_steal_s", []), r["epoch_s"])
-              if steal is not None and wall > 0]
-    return f"{100 * statistics.median(shares):.0f}%" if shares else "—"
 
 
 def _row(r: dict, floor: dict) -> list[str]:
@@ -47,7 +40,7 @@ def _row(r: dict, floor: dict) -> list[str]:
         f"{r['epoch_median_s'] / floor['epoch_floor_s']:.1f}",
         f"{r['eval_median_s']:.3f}", f"{r['compile_s']:.2f}",
         f"{r['peak_rss'] / MB:.0f}", f"{(r['peak_rss'] - r['baseline_rss']) / MB:+.0f}",
-        f"{100 * r['valid_error']:.2f}%", _steal(r),
+        f"{100 * r['valid_error']:.2f}%", steal_share(r),
     ]
 
 

@@ -123,7 +123,7 @@ def _row(r: dict, floor: dict) -> str:
             f"{'—' if peak is None else f'{peak / MB:.0f}':>8} "
             f"{'—' if extra is None else f'{extra:+.0f}':>6} "
             f"{'—' if error is None else f'{100 * error:.2f}%':>9} {_cores(r):>8} "
-            f"{_steal(r):>6}")
+            f"{steal_share(r):>6}")
 
 
 def _cores(r: dict) -> str:
@@ -136,12 +136,17 @@ def _cores(r: dict) -> str:
     return f"{shares[len(shares) // 2]:.2f}" if shares else "—"
 
 
-def _steal(r: dict) -> str:
+def steal_share(r: dict) -> str:
     """Median share of the machine's CPU time taken by the hypervisor during the epochs.
 
     A few percent is a quiet machine; at 10-20 % the same epoch runs up to 1.5x slower,
     more so for peers whose threads wait on each other (BLAS), so read their ratios
     with it.
+
+    >>> import os
+    >>> cpus = os.cpu_count() or 1
+    >>> steal_share({"epoch_s": [2.0, 2.0], "epoch_steal_s": [0.2 * cpus, 0.0]})
+    '10%'
     """
     pairs = zip(r.get("epoch_steal_s", []), r["epoch_s"])
     cpus = os.cpu_count() or 1
