@@ -43,15 +43,8 @@ from theanine.ops.fused import Fused
 
 #: ``{op class: factory(node, xp) -> kernel}``: kernels that differ from NumPy's.
 OVERRIDES = {}
-
-
-def override(*op_classes):
-    """Decorator: the wrapped ``factory(node, xp)`` makes the CuPy kernels of ``op_classes``."""
-    def wrap(factory):
-        for cls in op_classes:
-            OVERRIDES[cls] = factory
-        return factory
-    return wrap
+#: Decorator: the wrapped ``factory(node, xp)`` makes the CuPy kernels of ``op_classes``.
+override = numpy_backend.registrar(OVERRIDES)
 
 
 def unavailable_reason():

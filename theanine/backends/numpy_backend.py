@@ -20,16 +20,28 @@ from theanine.backends.host_memory import keep_freed_memory
 from theanine.ops import blas, elemwise, nnet, reduce, shape, special, subtensor
 from theanine.ops.subtensor import index_source, spec_inputs
 
+def registrar(table):
+    """A decorator ``register(*op_classes)`` that files the wrapped factory in ``table``.
+
+    >>> table = {}
+    >>> @registrar(table)(int, float)
+    ... def factory(node):
+    ...     return None
+    >>> sorted(cls.__name__ for cls in table)
+    ['float', 'int']
+    """
+    def register(*op_classes):
+        def wrap(factory):
+            for cls in op_classes:
+                table[cls] = factory
+            return factory
+        return wrap
+    return register
+
+
 KERNELS = {}
-
-
-def register(*op_classes):
-    """Decorator: the wrapped factory makes kernels for ``op_classes``."""
-    def wrap(factory):
-        for cls in op_classes:
-            KERNELS[cls] = factory
-        return factory
-    return wrap
+#: Decorator: the wrapped ``factory(node) -> kernel`` makes the kernels of ``op_classes``.
+register = registrar(KERNELS)
 
 
 class NumpyBackend:
