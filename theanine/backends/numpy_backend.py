@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from theanine.backends import cblas, numpy_parallel
+from theanine.backends import cblas, numpy_parallel, numpy_scalar
 from theanine.backends.host_memory import keep_freed_memory
 from theanine.ops import blas, elemwise, nnet, reduce, shape, special, subtensor
 from theanine.ops.subtensor import index_source, spec_inputs
@@ -89,6 +89,11 @@ class NumpyBackend:
 
 @register(elemwise.Elemwise)
 def _elemwise(node):
+    if node.outputs[0].ndim == 0:
+        # Index arithmetic, batch sizes, costs: scalar arithmetic is 10x cheaper.
+        program = [(node.op.scalar_op.name, tuple(range(len(node.inputs))),
+                    node.outputs[0].dtype)]
+        return numpy_scalar.scalar_program_kernel(program, len(node.inputs))
     return node.op.scalar_op.numpy
 
 

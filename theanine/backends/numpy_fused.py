@@ -33,6 +33,7 @@ from __future__ import annotations
 import numpy as np
 
 from theanine.backends.numpy_backend import register
+from theanine.backends.numpy_scalar import scalar_program_source
 from theanine.ops.fused import Fused, scalar_op
 
 # Implementations that read an input after writing part of ``out``: their output
@@ -80,7 +81,7 @@ class _Generator:
         args = [f"i{k}" for k in range(n)]
         self.lines = [f"def kernel({', '.join(args)}):"]
         if self.out_type.ndim == 0 and op.inplace_input is None:
-            return self._scalar_source(args)
+            return scalar_program_source(op.program, n, self.scope)
         alias = self._aliases()
         last_use = self._last_uses(alias)
         full = self._full_slots(alias)
@@ -122,16 +123,6 @@ class _Generator:
                     if not (b == 0 and self.reserve_out):
                         free.setdefault(buffers[b], []).append(b)
         self.lines.append("    return b0")
-        return "\n".join(self.lines) + "\n"
-
-    def _scalar_source(self, args):
-        # 0-d programs: NumPy scalar arithmetic is cheaper than buffers and out=.
-        names = dict(enumerate(args))
-        for j, (name, slots, _) in enumerate(self.op.program):
-            self.scope[f"f{j}"] = scalar_op(name).numpy
-            names[self.n + j] = f"t{j}"
-            self.lines.append(f"    t{j} = f{j}({', '.join(names[s] for s in slots)})")
-        self.lines.append(f"    return t{len(self.op.program) - 1}")
         return "\n".join(self.lines) + "\n"
 
     def _aliases(self):
