@@ -148,6 +148,15 @@ def test_channel_mismatch_is_reported_when_building(backend):
     assert "test_conv.py" in str(info.value)
 
 
+def test_channel_mismatch_at_run_time_names_both_shapes_and_the_source_line(backend):
+    x, w = T.tensor4("x"), T.tensor4("w")
+    f = theanine.function([x, w], T.nnet.conv2d(x, w))
+    with pytest.raises(Exception, match=r"images \(2, 1, 28, 28\) have 1 channels but filters "
+                                        r"\(4, 3, 5, 5\) expect 3") as info:
+        f(np.zeros((2, 1, 28, 28), "float32"), np.zeros((4, 3, 5, 5), "float32"))
+    assert "test_conv.py" in str(info.value)
+
+
 def test_bad_arguments_are_rejected(backend):
     x, w = T.tensor4("x"), T.tensor4("w")
     with pytest.raises(ShapeError, match="larger than the padded images"):

@@ -79,7 +79,10 @@ def plan(image_shape, filter_shape, border_mode, stride):
     (500, 1, 5, 5, 24, 24)
     """
     n, c, h, w = image_shape
-    _, _, kh, kw = filter_shape
+    _, filter_channels, kh, kw = filter_shape
+    if filter_channels != c:
+        raise ValueError(f"images {tuple(image_shape)} have {c} channels but filters "
+                         f"{tuple(filter_shape)} expect {filter_channels}")
     pad = conv_ops.padding(border_mode, (kh, kw))
     oh = conv_ops.conv_output_size(h, kh, pad[0], stride[0])
     ow = conv_ops.conv_output_size(w, kw, pad[1], stride[1])
