@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import theanine
 import theanine.tensor as T
@@ -137,3 +138,25 @@ def test_sum_of_squares_becomes_one_dot():
     ops = [type(n.op) for n in f.nodes]
     assert Dot in ops and Reduce not in ops
     np.testing.assert_allclose(f(), 1e-4 * (value.astype("float64") ** 2).sum(), rtol=1e-6)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 30), st.integers(1, 12), st.sampled_from(["argmax", "argmin"]),
+       st.sampled_from([T.nnet.softmax, T.nnet.logsoftmax]), st.integers(0, 2**31 - 1))
+def test_argmax_of_softmax_ranks_the_scores_themselves(rows, classes, which, squash, seed):
+    from theanine.ops.nnet import LogSoftmax, Softmax
+    z = T.fmatrix('z')
+    f = theanine.function([z], getattr(T, which)(squash(z), axis=1))
+    assert not any(isinstance(n.op, (Softmax, LogSoftmax)) for n in f.nodes)
+    values = np.random.RandomState(seed).randn(rows, classes).astype('float32') * 5
+    np.testing.assert_array_equal(f(values), getattr(np, which)(values, axis=1))
+
+
+def test_argmax_of_softmax_across_rows_keeps_the_softmax():
+    from theanine.ops.nnet import Softmax
+    z = T.fmatrix('z')
+    f = theanine.function([z], T.argmax(T.nnet.softmax(z), axis=0))
+    assert any(isinstance(n.op, Softmax) for n in f.nodes)
+    values = np.array([[0.0, 5.0], [1.0, 0.0], [0.5, 9.0]], dtype='float32')
+    expected = np.exp(values) / np.exp(values).sum(axis=1, keepdims=True)
+    np.testing.assert_array_equal(f(values), expected.argmax(axis=0))

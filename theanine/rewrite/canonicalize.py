@@ -16,7 +16,9 @@ Rewriters that remove work without changing the value:
   ``cast(y[a:b])``): the tutorials' ``T.cast(shared_y, 'int32')[index * n:...]``
   then casts one minibatch per step instead of the whole dataset;
 * the fused cross-entropy gradient takes the mean's one-element row gradient
-  as it is, without a fill to the number of rows.
+  as it is, without a fill to the number of rows;
+* ``argmax(softmax(z), axis=-1)`` -> ``argmax(z, axis=-1)``: the same index
+  without computing probabilities.
 
 Constants these rewrites expose are folded in the same sweeps. The driver
 accepts a replacement only when its type equals the original's, so ``x + 0``
@@ -36,7 +38,7 @@ from __future__ import annotations
 
 from theanine.ops.elemwise import DimShuffle, Elemwise
 from theanine.ops.nnet import CrossEntropySoftmaxGrad, LogSoftmax, Softmax
-from theanine.ops.reduce import Reduce
+from theanine.ops.reduce import Argmax, Reduce
 from theanine.ops.shape import ShapeI, SpecifyShape
 from theanine.ops.subtensor import Subtensor
 from theanine.rewrite import register_pass
@@ -215,6 +217,22 @@ def row_gradient_fill(node):
     return [node.op(value, *rest)]
 
 
+def argmax_of_softmax(node):
+    """``argmax(softmax(z), axis=-1)`` -> ``argmax(z, axis=-1)`` (``LogSoftmax`` too, argmin too).
+
+    Both keep each row's order, so the row's index is the same: the tutorials'
+    ``y_pred`` no longer computes the softmax it only ranks. Where ``z``'s best two
+    values are so close that their probabilities round to one number, ``z``'s index
+    is the exact one; as Theano did.
+    """
+    if not isinstance(node.op, Argmax) or node.op.axis is None:
+        return None
+    inner = owner_if(node.inputs[0], (Softmax, LogSoftmax))
+    if inner is None or node.op.axis != node.inputs[0].ndim - 1:
+        return None
+    return [node.op(inner.inputs[0])]
+
+
 def useless_specify_shape(node):
     """``SpecifyShape`` of a variable whose type already states that shape."""
     if isinstance(node.op, SpecifyShape):
@@ -235,8 +253,8 @@ def slice_before_unary(node):
 REWRITERS = [
     fold_static_shape, fold_constants, useless_arithmetic, double_negation, useless_cast,
     useless_fill, fill_sink, shape_only_use, merge_dimshuffles, elemwise_below_broadcast,
-    sum_of_negation, sum_of_squares, row_gradient_fill, useless_specify_shape,
-    slice_before_unary,
+    sum_of_negation, sum_of_squares, row_gradient_fill, argmax_of_softmax,
+    useless_specify_shape, slice_before_unary,
 ]
 
 
