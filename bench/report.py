@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import platform
+import statistics
 
 import numpy as np
 
@@ -160,18 +161,41 @@ def _ratio(a: float | None, b: float | None, least: float = 0.0) -> str:
     return "—" if not a or not b or min(a, b) < least else f"{a / b:.2f}"
 
 
+def paired_ratio(mine: list[float], theirs: list[float]) -> float | None:
+    """Median over repetitions of ``mine[k] / theirs[k]``: epochs run back to back.
+
+    The runner alternates peers epoch by epoch, so the two epochs of one repetition
+    are seconds apart and share the machine's mood of that moment; on a VM whose
+    speed drifts by tens of percent over minutes this ratio moves less than the
+    ratio of the two medians, which may come from different moments.
+
+    >>> paired_ratio([1.0, 2.0, 1.1], [1.0, 2.2, 1.0])
+    1.0
+    >>> paired_ratio([], [1.0]) is None
+    True
+    """
+    ratios = [a / b for a, b in zip(mine, theirs) if a and b]
+    return statistics.median(ratios) if ratios else None
+
+
 def format_ratios(results: dict) -> str:
-    """theanine's figures divided by each other peer's (below 1: theanine is faster)."""
+    """theanine's figures divided by each other peer's (below 1: theanine is faster).
+
+    ``epoch``: ratio of the median epochs; ``paired``: :func:`paired_ratio`.
+    """
     mine = results.get("theanine")
     if mine is None:
         return "theanine / peer: theanine not in this run"
     if mine["status"] != "ok":
         return f"theanine / peer: — (theanine {mine['status']})"
-    lines = [f"{'theanine / peer':<16} {'epoch':>7} {'eval':>7} {'compile':>8} {'peak':>7}"]
+    lines = [f"{'theanine / peer':<16} {'epoch':>7} {'paired':>7} {'eval':>7} {'compile':>8} "
+             f"{'peak':>7}"]
     for peer, r in results.items():
         if peer == "theanine" or r["status"] != "ok":
             continue
+        paired = paired_ratio(mine["epoch_s"], r["epoch_s"])
         lines.append(f"{r['label']:<16} {_ratio(mine['epoch_median_s'], r['epoch_median_s']):>7} "
+                     f"{'—' if paired is None else f'{paired:.2f}':>7} "
                      f"{_ratio(mine['eval_median_s'], r['eval_median_s']):>7} "
                      f"{_ratio(mine['compile_s'], r['compile_s'], least=0.01):>8} "
                      f"{_ratio(mine.get('peak_rss'), r.get('peak_rss')):>7}")
