@@ -76,17 +76,38 @@ def _find_gemm():
 # Below this many elements of C, NumPy's extra passes over C cost less than the
 # ctypes call (about 7 microseconds with its pointer lookups, measured).
 _MIN_BLAS_SIZE = 16384
-def _find_thread_control():
-    """``(get_num_threads, set_num_threads)`` of NumPy's OpenBLAS, or None."""
+def _openblas_function(name, restype, argtypes):
+    """OpenBLAS's ``openblas_<name>`` in NumPy's BLAS, under any of its builds' prefixes
+    and suffixes, typed for ctypes; None when that BLAS is not OpenBLAS."""
     for lib in _numpy_blas_libraries():
         for prefix, suffix in (("scipy_", "64_"), ("", "64_"), ("scipy_", ""), ("", "")):
-            get = getattr(lib, f"{prefix}openblas_get_num_threads{suffix}", None)
-            set_ = getattr(lib, f"{prefix}openblas_set_num_threads{suffix}", None)
-            if get is not None and set_ is not None:
-                get.restype, get.argtypes = ctypes.c_int, []
-                set_.restype, set_.argtypes = None, [ctypes.c_int]
-                return get, set_
+            fn = getattr(lib, f"{prefix}openblas_{name}{suffix}", None)
+            if fn is not None:
+                fn.restype, fn.argtypes = restype, argtypes
+                return fn
     return None
+
+
+def _find_thread_control():
+    """``(get_num_threads, set_num_threads)`` of NumPy's OpenBLAS, or None."""
+    get = _openblas_function("get_num_threads", ctypes.c_int, [])
+    set_ = _openblas_function("set_num_threads", None, [ctypes.c_int])
+    return None if get is None or set_ is None else (get, set_)
+
+
+def kernel_name():
+    """The CPU kernels NumPy's OpenBLAS runs (``'Haswell'``, ``'SkylakeX'``...), or None.
+
+    A build for many CPUs picks them when it loads, unless ``OPENBLAS_CORETYPE``
+    names others: older kernels on a newer CPU are correct but slower (on a 2-core
+    AVX-512 machine, ``Haswell`` made float32 products 1.5-1.8 times slower than
+    ``SkylakeX``). Benchmarks print it.
+
+    >>> kernel_name() is None or isinstance(kernel_name(), str)
+    True
+    """
+    fn = _openblas_function("get_corename", ctypes.c_char_p, [])
+    return fn().decode() if fn is not None else None
 
 
 _ENABLED = os.environ.get("THEANINE_CBLAS", "1") != "0"
