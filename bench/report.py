@@ -80,23 +80,6 @@ def format_loss_check(results: dict, rtol: float) -> str:
     return "\n".join(lines)
 
 
-def blas_kernels() -> str:
-    """``", Haswell kernels"``: which CPU kernels OpenBLAS runs, and who chose them.
-
-    They decide every OpenBLAS peer's speed (NumPy, PyTensor, theanine), so a run
-    made with ``OPENBLAS_CORETYPE`` set says so.
-
-    >>> blas_kernels() == "" or blas_kernels().startswith(", ")
-    True
-    """
-    from theanine.backends import cblas
-    name = cblas.kernel_name()
-    if name is None:
-        return ""
-    forced = os.environ.get("OPENBLAS_CORETYPE")
-    return f", {name} kernels" + (f" (OPENBLAS_CORETYPE={forced})" if forced else "")
-
-
 def machine_lines(machine: Machine, data_source: str, n_train: int, n_valid: int,
                   epochs: int) -> str:
     """The run's header: machine, floor rates, data."""
@@ -106,12 +89,8 @@ def machine_lines(machine: Machine, data_source: str, n_train: int, n_valid: int
             cpu = next(line.split(":", 1)[1].strip() for line in f if "model name" in line)
     except (OSError, StopIteration):
         pass
-    try:
-        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
-        blas = f"{blas['name']} {blas['version']}"
-    except Exception:  # noqa: BLE001 - the BLAS name only decorates the header
-        blas = "unknown BLAS"
-    blas += blas_kernels()
+    from theanine.backends import cblas
+    blas = cblas.description()
     try:
         with open("/proc/loadavg") as f:
             load = f.read().split()[0]

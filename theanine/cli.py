@@ -136,6 +136,7 @@ def info(args):
     import platform
     import numpy as np
     import theanine
+    from theanine.backends import cblas
     from theanine.config import config
     from theanine.data import search_path
     print(f"theanine    {theanine.__version__}")
@@ -144,7 +145,7 @@ def info(args):
     for name in ("safetensors", "tqdm", "matplotlib", "PIL", "cupy"):
         print(f"{name:11s} {_version(name)}")
     print(f"device      {config.device} (floatX={config.floatX}, mode={config.mode})")
-    print(f"BLAS        {_blas()}")
+    print(f"BLAS        {cblas.description()}")
     for label, folder in search_path():
         found = sorted(p.name for p in folder.rglob("*") if p.is_file() and (
             "ubyte" in p.name or p.name.endswith(".pkl.gz"))) if folder.is_dir() else []
@@ -158,15 +159,6 @@ def _version(module):
         return getattr(importlib.import_module(module), "__version__", "installed")
     except ImportError:
         return "not installed"
-
-
-def _blas():
-    import numpy as np
-    try:
-        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
-        return f"{blas.get('name')} {blas.get('version', '')}".strip()
-    except Exception:  # numpy < 1.25 has no mode='dicts'; its text report is the fallback
-        return "see numpy.show_config()"
 
 
 def run_script(args):

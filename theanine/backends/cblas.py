@@ -110,6 +110,26 @@ def kernel_name():
     return fn().decode() if fn is not None else None
 
 
+def description():
+    """NumPy's BLAS, its version, and which CPU kernels it runs and who chose them.
+
+    ``OPENBLAS_CORETYPE`` is named when set: it decides every OpenBLAS user's speed.
+
+    >>> isinstance(description(), str)
+    True
+    """
+    try:
+        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        text = f"{blas.get('name')} {blas.get('version', '')}".strip()
+    except Exception:  # noqa: BLE001 - numpy < 1.25 has no mode='dicts'
+        text = "NumPy's BLAS (see numpy.show_config())"
+    name = kernel_name()
+    if name is not None:
+        forced = os.environ.get("OPENBLAS_CORETYPE")
+        text += f", {name} kernels" + (f" (OPENBLAS_CORETYPE={forced})" if forced else "")
+    return text
+
+
 _ENABLED = os.environ.get("THEANINE_CBLAS", "1") != "0"
 _GEMM = _find_gemm() if _ENABLED else {}
 _THREADS = _find_thread_control() if _ENABLED else None
