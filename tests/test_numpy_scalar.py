@@ -70,7 +70,8 @@ def test_arithmetic_is_written_with_operators_and_returns_a_numpy_scalar():
 
 def test_python_numbers_are_taken_as_numpy_would_take_them():
     kernel = scalar_program_kernel([("add", (0, 1), "float64")], 2)
-    assert kernel(0.5, np.float32(1.0)) == np.add(np.asarray(0.5), np.float32(1.0))
+    got, expected = kernel(0.5, np.float32(1.0)), np.add(np.asarray(0.5), np.float32(1.0))
+    assert got == expected and got.dtype == expected.dtype == np.float64
 
 
 @pytest.mark.parametrize("fuse", [True, False])

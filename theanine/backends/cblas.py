@@ -76,6 +76,8 @@ def _find_gemm():
 # Below this many elements of C, NumPy's extra passes over C cost less than the
 # ctypes call (about 7 microseconds with its pointer lookups, measured).
 _MIN_BLAS_SIZE = 16384
+
+
 def _openblas_function(name, restype, argtypes):
     """OpenBLAS's ``openblas_<name>`` in NumPy's BLAS, under any of its builds' prefixes
     and suffixes, typed for ctypes; None when that BLAS is not OpenBLAS."""

@@ -57,13 +57,12 @@ def scalar_program_source(program, n_inputs, scope):
     """
     from theanine.ops.fused import scalar_op
     scope.update(_ndarray=np.ndarray, _to_scalar=_to_scalar)
-    n = n_inputs
-    args = [f"i{k}" for k in range(n)]
+    args = [f"i{k}" for k in range(n_inputs)]
     lines = [f"def kernel({', '.join(args)}):"]
     lines += [f"    {a} = {a}[()] if {a}.__class__ is _ndarray else _to_scalar({a})"
               for a in args]
     names = dict(enumerate(args))
-    for j, (name, slots, dtype) in enumerate(program):
+    for j, (name, slots, _) in enumerate(program):
         operands = [names[s] for s in slots]
         if name in _OPERATORS:
             expr = _OPERATORS[name].format(*operands)
@@ -75,6 +74,5 @@ def scalar_program_source(program, n_inputs, scope):
             lines.append(f"    return {expr}")
         else:
             lines.append(f"    t{j} = {expr}")
-        names[n + j] = f"t{j}"
+        names[n_inputs + j] = f"t{j}"
     return "\n".join(lines) + "\n"
-
