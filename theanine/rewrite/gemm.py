@@ -34,7 +34,7 @@ from theanine.ops.blas import Dot, Gemm
 from theanine.ops.elemwise import DimShuffle, Elemwise
 from theanine.ops.shape import SpecifyShape
 from theanine.rewrite import register_pass
-from theanine.rewrite.local import inherit_source, constant_fill
+from theanine.rewrite.local import constant_fill, inherit_source
 
 _LINEAR = ("add", "sub", "neg", "mul", "true_div")
 
