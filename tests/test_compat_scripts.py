@@ -2,7 +2,8 @@
 
 Each script uses the tutorials' API surface (shared datasets with givens
 slices, ``T.cast(shared_y, 'int32')``, ``theano.In``, pickled models, old and
-new convolution/pooling modules, random streams, a ``scan`` Gibbs chain) and
+new convolution/pooling modules, random streams, a ``scan`` Gibbs chain, an LSTM
+trained through ``scan``'s gradient) and
 runs here on small synthetic data in seconds; the logistic regression is also
 run on the real MNIST file and must give the tutorial's published figures.
 """
@@ -115,6 +116,32 @@ def test_rbm_gibbs_chain_through_scan(dataset, tmp_path, capsys):
     assert len(costs) == 2 and all(np.isfinite(costs)) and all(c < 0 for c in costs)
     samples = np.load(tmp_path / 'samples.npy')
     assert samples.shape == (2 * SIDE, 4 * (SIDE + 1) - 1)
+
+
+def _sentences(rng, n, vocabulary=20):
+    """Word-id lists of 2-9 words; the label says whether word 3 occurs."""
+    seqs, labels = [], []
+    for _ in range(n):
+        seq = list(rng.randint(4, vocabulary, size=rng.randint(2, 10)))
+        label = int(rng.rand() < 0.5)
+        if label:
+            seq[rng.randint(len(seq))] = 3
+        seqs.append([int(w) for w in seq])
+        labels.append(label)
+    return seqs, labels
+
+
+def test_lstm_sentiment_learns_through_scan_gradients(tmp_path, capsys):
+    rng = np.random.RandomState(0)
+    path = tmp_path / 'sentences.pkl'
+    with open(path, 'wb') as f:              # two pickles in one file, as imdb.pkl
+        pickle.dump(_sentences(rng, 400), f)
+        pickle.dump(_sentences(rng, 100), f)
+    out = run(capsys, 'lstm.py', path, '--dim', 8, '--epochs', 10, '--batch', 8, '--dropout')
+    train_err = numbers(r'Train ([\d.]+)', out)
+    test_err = numbers(r'Test ([\d.]+)', out)
+    assert len(train_err) == 10 and train_err[0] > 0.4       # chance level at first
+    assert train_err[-1] < 0.15 and test_err[-1] < 0.15, out
 
 
 @pytest.mark.slow

@@ -87,6 +87,10 @@ def test_list_and_single_wrt():
     assert isinstance(gs, list) and len(gs) == 2
     assert float(host(gs[0].eval({x: 2.0, y: 3.0}))) == 3.0
     assert isinstance(T.grad(cost, (x, y)), list)
+    # The tutorials pass tparams.values(); on Python 3 that is a view, not a list.
+    params = {"x": x, "y": y}
+    assert [float(host(g.eval({x: 2.0, y: 3.0}))) for g in T.grad(cost, params.values())] \
+        == [3.0, 2.0]
 
 
 def test_consider_constant(backend):
@@ -152,6 +156,8 @@ def test_cost_must_be_a_float_scalar():
 def test_wrt_must_be_symbolic():
     with pytest.raises(TypeError, match="symbolic"):
         T.grad(T.sum(T.dvector()), np.ones(2))
+    with pytest.raises(TypeError, match="a symbolic variable or a list of them, got float"):
+        T.grad(T.sum(T.dvector()), 1.5)
 
 
 # ---------------------------------------------------------------- broadcasting and types

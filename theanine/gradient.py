@@ -64,7 +64,8 @@ def grad(cost, wrt, consider_constant=None, disconnected_inputs="raise",
          known_grads=None, return_disconnected="zero"):
     """Symbolic gradient of the scalar ``cost`` with respect to ``wrt``.
 
-    ``wrt`` is a variable or a list of them (the result has the same form).
+    ``wrt`` is a variable or a list (any iterable) of them; the result is a
+    variable or a list to match.
     ``consider_constant`` lists variables through which no gradient flows.
     ``disconnected_inputs``: 'raise' (default), 'warn' or 'ignore' when the
     cost does not depend on an element of ``wrt`` (its gradient is then zero).
@@ -78,8 +79,12 @@ def grad(cost, wrt, consider_constant=None, disconnected_inputs="raise",
     2
     """
     from theanine.tensor import basic as T
-    single = not isinstance(wrt, (list, tuple))
-    wrt_list = [wrt] if single else list(wrt)
+    single = isinstance(wrt, Variable)
+    try:
+        wrt_list = [wrt] if single else list(wrt)   # any iterable: dict.values() too
+    except TypeError:
+        raise TypeError(f"grad: wrt must be a symbolic variable or a list of them, got "
+                        f"{type(wrt).__name__}") from None
     for w in wrt_list:
         if not isinstance(w, Variable):
             raise TypeError(f"grad: wrt must be symbolic variables, got {type(w).__name__}")

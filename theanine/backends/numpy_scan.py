@@ -1,7 +1,8 @@
 """NumPy kernel of :class:`theanine.ops.scan.Scan`: a Python loop over the compiled step.
 
 The outputs of the first step fix the shapes of the stacked results, which
-are allocated once; every later step writes its row in place.
+are allocated once; every later step writes its row in place. Outputs the
+node keeps only the last value of (``last_only``) are not stacked.
 
 Example:
     >>> import numpy as np, theanine, theanine.tensor as T
@@ -24,6 +25,7 @@ def scan_kernel(node):
     op = node.op
     n_seq, n_fed, n_rest, n_states = op.counts
     n_out, feedback, backwards = op.n_step_outputs, op.feedback, op.go_backwards
+    keep_all = [j not in op.last_only for j in range(n_out)]
 
     def run_scan(n_steps, *arrays):
         sequences = arrays[:n_seq]
@@ -44,11 +46,15 @@ def scan_kernel(node):
             i = n - 1 - t if backwards else t
             results = step(*[s[i] for s in sequences], *previous, *rest, *states)
             if stacked is None:
-                stacked = [np.empty((n,) + r.shape, dtype=r.dtype) for r in results[:n_out]]
-            for out, value in zip(stacked, results[:n_out]):
-                out[t] = value
+                stacked = [np.empty((n,) + r.shape, dtype=r.dtype) if keep else None
+                           for r, keep in zip(results, keep_all)]
+            for out, value in zip(stacked, results):
+                if out is not None:
+                    out[t] = value
             previous = [results[k] for k in feedback]
             states = results[n_out:]
-        final = (*stacked, *states)
+        outputs = [out if keep else value
+                   for out, value, keep in zip(stacked, results, keep_all)]
+        final = (*outputs, *states)
         return final if len(final) > 1 else final[0]
     return run_scan

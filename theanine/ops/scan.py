@@ -8,9 +8,9 @@ loop, stacking every output along a new first axis.
 Shared variables that change inside the step (random generators drawn from
 in ``fn``, and the updates ``fn`` returns) are carried from step to step; their
 values after the last step come back in the ``updates`` dictionary, for the
-caller to pass to ``theanine.function``. Gradients through a scan are not
-available yet: ``grad`` stops with a clear error (``consider_constant`` on the
-loop's results avoids it, as the tutorials' RBM does).
+caller to pass to ``theanine.function``. ``grad`` differentiates through a
+loop with another loop that runs the steps backwards (backpropagation through
+time; :mod:`theanine.ops.scan_grad`).
 
 Example:
     >>> import numpy as np, theanine, theanine.tensor as T
@@ -22,6 +22,7 @@ Example:
 """
 from __future__ import annotations
 
+import operator
 from collections import OrderedDict
 
 from theanine.errors import UnsupportedError
@@ -38,11 +39,18 @@ class Scan(Op):
     The node's inputs are, in order: ``n_steps`` (negative: as long as the
     shortest sequence), the sequences, the initial values of the fed-back
     outputs, the non-sequences, the other variables the step reads, and the
-    shared variables it changes. Its outputs are the stacked step outputs,
-    then the final values of those shared variables.
+    shared variables it changes. Its outputs are the step outputs, stacked over
+    the steps (or, for those in ``last_only``, the last step's value), then the
+    final values of those shared variables.
     """
 
-    def __init__(self, inner_inputs, inner_outputs, counts, feedback, go_backwards, name):
+    #: step outputs whose last value alone is returned (a gradient loop's sums)
+    last_only = ()
+    #: how many of the last steps a gradient goes back through (-1: all of them)
+    truncate_gradient = -1
+
+    def __init__(self, inner_inputs, inner_outputs, counts, feedback, go_backwards, name,
+                 last_only=(), truncate_gradient=-1):
         self.inner_inputs = inner_inputs
         self.inner_outputs = inner_outputs
         #: how many inner inputs of each kind: sequences, fed-back outputs, the rest, states
@@ -51,6 +59,8 @@ class Scan(Op):
         self.feedback = feedback
         self.go_backwards = go_backwards
         self.name = name or "scan"
+        self.last_only = tuple(last_only)
+        self.truncate_gradient = truncate_gradient
         self._fn = None
 
     # Two loops are the same computation only if they are the same object: the
@@ -94,19 +104,14 @@ class Scan(Op):
         if static_steps is not None and static_steps < 0:
             lengths = {s.type.shape[0] for s in outer_inputs[:n_seq]}
             static_steps = lengths.pop() if len(lengths) == 1 else None
-        stacked = [TensorType(t.dtype, (static_steps,) + t.shape) for t in step_types]
+        stacked = [t if j in self.last_only else TensorType(t.dtype, (static_steps,) + t.shape)
+                   for j, t in enumerate(step_types)]
         states = [s.type for s in outer_inputs[len(outer_inputs) - self.counts[3]:]]
         return Apply(self, [n_steps, *outer_inputs], stacked + states)
 
     def grad(self, inputs, outputs, output_grads):
-        raise UnsupportedError(
-            f"theano.scan gradients are not available in theanine yet: T.grad reached the "
-            f"scan '{self.name}'; stop the gradient before it, e.g. with "
-            f"consider_constant=[<the scan's result>]" + describe(_node_source(outputs)))
-
-
-def _node_source(outputs):
-    return outputs[0].owner.source if outputs and outputs[0].owner is not None else None
+        from theanine.ops.scan_grad import backward_loop
+        return backward_loop(self, inputs, outputs, output_grads)
 
 
 def _merge_shapes(step_type, initial_type):
@@ -129,6 +134,7 @@ def scan(fn, sequences=None, outputs_info=None, non_sequences=None, n_steps=None
     ``(n_steps,) + step shape``, initial value not included). ``updates``
     holds the final values of the shared variables the loop changes (random
     generators included): pass it to ``theanine.function(..., updates=updates)``.
+    ``grad`` goes back through the last ``truncate_gradient`` steps (-1: all).
 
     >>> import numpy as np, theanine, theanine.tensor as T
     >>> v = T.dvector('v')
@@ -177,7 +183,8 @@ def scan(fn, sequences=None, outputs_info=None, non_sequences=None, n_steps=None
     outer_non_seqs = [v for v in non_seqs if not isinstance(v, Constant)]
     counts = (len(seqs), len(initials), len(non_seq_inputs) + len(reads), len(state_vars))
     op = Scan(seq_slots + fed_slots + non_seq_inputs + read_slots + state_slots,
-              inner_outputs, counts, feedback, go_backwards, name)
+              inner_outputs, counts, feedback, go_backwards, name,
+              truncate_gradient=_steps_back(truncate_gradient, name))
     steps = n_steps if isinstance(n_steps, Variable) else \
         constant(-1 if n_steps is None else int(n_steps), dtype="int64")
     results = op(steps, *seqs, *initials, *outer_non_seqs, *reads, *state_vars)
@@ -195,6 +202,17 @@ def scan(fn, sequences=None, outputs_info=None, non_sequences=None, n_steps=None
     if len(stacked) == 1 and not return_list:
         return stacked[0], updates
     return stacked, updates
+
+
+def _steps_back(truncate_gradient, name):
+    try:
+        steps = operator.index(truncate_gradient)
+    except TypeError:
+        steps = 0
+    if isinstance(truncate_gradient, bool) or not (steps == -1 or steps > 0):
+        raise ValueError(f"scan {name or ''}: truncate_gradient must be -1 (through every "
+                         f"step) or a positive number of steps, got {truncate_gradient!r}")
+    return steps
 
 
 def _as_list(value):

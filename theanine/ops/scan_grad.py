@@ -1,0 +1,156 @@
+"""The gradient of a :class:`~theanine.ops.scan.Scan`: a second loop, run backwards.
+
+Backpropagation through time. The forward loop computed, at each step ``t``,
+``y_t = step(s_t, h_{t-1}, r)`` from a sequence entry, the previous values of
+the fed-back outputs and the loop-invariant inputs (non-sequences and the
+variables the step reads). The backward loop visits the steps from last to
+first and, at each, differentiates the same step graph (rebuilt from its
+inputs, which the forward loop's stacked outputs supply) against the sum of
+
+* the gradient arriving at ``y_t`` from outside the loop, and
+* for a fed-back output, the gradient its next step sent back to ``h_t``.
+
+It stacks the gradient of each sequence entry, sends the gradient of
+``h_{t-1}`` to the step before, and adds up the gradients of the
+loop-invariant inputs; only the last value of those two is kept. What reaches
+the first step's ``h_{-1}`` is the gradient of the initial values.
+
+Example:
+    >>> import numpy as np, theanine, theanine.tensor as T
+    >>> x = T.dscalar('x')
+    >>> powers, _ = theanine.scan(lambda prev: prev * x, outputs_info=T.ones_like(x),
+    ...                           n_steps=3)
+    >>> g = T.grad(powers[-1], x)                   # d(x**3)/dx = 3 x**2
+    >>> float(theanine.function([x], g)(2.0))
+    12.0
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from theanine.errors import UnsupportedError
+from theanine.graph.basic import Variable
+from theanine.graph.source import describe
+from theanine.graph.type import TensorType
+
+
+def backward_loop(op, inputs, outputs, output_grads):
+    """``op.grad``: gradients of a scan node's inputs from its outputs' gradients."""
+    from theanine.gradient import grad
+    from theanine.ops.scan import Scan
+    from theanine.tensor import basic as T
+
+    _check_differentiable(op, outputs)
+    n_seq, n_fed, n_rest, _ = op.counts
+    n_out = op.n_step_outputs
+    outer = inputs[1:]
+    seqs, initials = outer[:n_seq], outer[n_seq:n_seq + n_fed]
+    rest = outer[n_seq + n_fed:n_seq + n_fed + n_rest]
+    seq_slots = op.inner_inputs[:n_seq]
+    fed_slots = op.inner_inputs[n_seq:n_seq + n_fed]
+    rest_slots = op.inner_inputs[n_seq + n_fed:n_seq + n_fed + n_rest]
+    step_outputs = op.inner_outputs[:n_out]
+
+    float_outputs = [j for j in range(n_out) if _is_float(outputs[j])]
+    float_seqs = [i for i in range(n_seq) if _is_float(seqs[i])]
+    carried = [k for k in range(n_fed) if _is_float(initials[k])]
+    float_rest = [r for r in range(n_rest) if _is_float(rest[r])]
+    no_gradient = [None] * len(inputs)
+    if not float_outputs or not (float_seqs or carried or float_rest):
+        return no_gradient
+
+    # Every sequence of the backward loop is indexed by the forward step that
+    # used its entry (as the stacked outputs and their gradients already are),
+    # and holds only the steps the gradient goes back through.
+    n = T.shape(outputs[0])[0]
+    if op.truncate_gradient == -1:
+        window, first = n, 0
+    else:
+        window = T.minimum(op.truncate_gradient, n)
+        first = n - window
+
+    def by_step(sequence):
+        in_order = sequence[:n][::-1] if op.go_backwards else sequence[:n]
+        return in_order[first:]
+
+    previous = [T.concatenate([T.shape_padleft(initials[k]), outputs[op.feedback[k]][:-1]])
+                for k in range(n_fed)]
+
+    # The backward step: its own stand-ins for the arriving gradients, the carried
+    # gradients and the sums; the forward step's stand-ins for what it read.
+    arriving = [Variable(TensorType(outputs[j].dtype, outputs[j].type.shape[1:]),
+                         name=f"d{_name(step_outputs[j])}[t]") for j in float_outputs]
+    carries = [Variable(fed_slots[k].type, name=f"d{_name(fed_slots[k])}")
+               for k in carried]
+    sums = [Variable(rest_slots[r].type, name=f"d{_name(rest_slots[r])} sum")
+            for r in float_rest]
+    known = {}
+    for j, g in zip(float_outputs, arriving):
+        for k, carry in zip(carried, carries):
+            if op.feedback[k] == j:
+                g = g + carry
+        y = step_outputs[j]
+        known[id(y)] = (y, known[id(y)][1] + g if id(y) in known else g)
+    wrt = ([seq_slots[i] for i in float_seqs] + [fed_slots[k] for k in carried]
+           + [rest_slots[r] for r in float_rest])
+    step_grads = grad(None, wrt, known_grads=dict(known.values()),
+                      disconnected_inputs="ignore")
+    seq_grads = step_grads[:len(float_seqs)]
+    carried_grads = step_grads[len(float_seqs):len(float_seqs) + len(carried)]
+    rest_grads = step_grads[len(float_seqs) + len(carried):]
+    new_sums = [total + g for total, g in zip(sums, rest_grads)]
+
+    fed_back = tuple(range(len(seq_grads), len(seq_grads) + len(carries) + len(sums)))
+    loop = Scan(arriving + list(seq_slots) + list(fed_slots) + carries + sums + list(rest_slots),
+                seq_grads + carried_grads + new_sums,
+                (len(arriving) + n_seq + n_fed, len(carries) + len(sums), n_rest, 0),
+                list(fed_back), go_backwards=True, name=f"grad of {op.name}",
+                last_only=fed_back)
+    results = loop(T.constant(-1, dtype="int64"),
+                   *[output_grads[j][first:] for j in float_outputs],
+                   *[by_step(s) for s in seqs],
+                   *[p[first:] for p in previous],
+                   *[T.zeros_like(initials[k]) for k in carried],
+                   *[T.zeros_like(rest[r]) for r in float_rest],
+                   *rest)
+    results = results if isinstance(results, list) else [results]
+
+    gradients = list(no_gradient)
+    for i, stacked in zip(float_seqs, results):
+        # The loop stacked these from the last step visited to the first.
+        if op.go_backwards:
+            placed = T.zeros_like(seqs[i])[:window]
+        else:
+            placed, stacked = T.zeros_like(seqs[i])[first:n], stacked[::-1]
+        gradients[1 + i] = T.set_subtensor(placed, stacked)
+    finals = results[len(float_seqs):]
+    for k, carry in zip(carried, finals):
+        if op.truncate_gradient != -1:   # a cut-off gradient does not reach the start
+            carry = T.switch(T.ge(op.truncate_gradient, n), carry, T.zeros_like(carry))
+        gradients[1 + n_seq + k] = carry
+    for r, total in zip(float_rest, finals[len(carried):]):
+        gradients[1 + n_seq + n_fed + r] = total
+    return gradients
+
+
+def _check_differentiable(op, outputs):
+    where = describe(outputs[0].owner.source if outputs and outputs[0].owner else None)
+    if op.counts[3]:
+        raise UnsupportedError(
+            f"grad: the scan '{op.name}' changes shared variables at every step (random "
+            f"draws or fn's updates), which its gradient would have to replay; theanine "
+            f"cannot differentiate such a loop. Draw the random numbers outside the loop "
+            f"and pass them as a sequence, or stop the gradient before the loop with "
+            f"consider_constant=[<the scan's result>]{where}")
+    if op.last_only:
+        raise UnsupportedError(
+            f"grad: '{op.name}' keeps only its last values, so it cannot be differentiated "
+            f"again (second derivatives through a scan are not available){where}")
+
+
+def _is_float(var):
+    return isinstance(var.type, TensorType) and np.dtype(var.dtype).kind == "f"
+
+
+def _name(var):
+    return var.name or "y"
