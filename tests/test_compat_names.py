@@ -1,7 +1,8 @@
 """Every Theano name the deep-learning tutorials use resolves to a theanine object.
 
 The list is the table of docs/THEANO_COMPAT.md (logistic_sgd, mlp,
-convolutional_mlp, dA, SdA, rbm, DBN and their older versions).
+convolutional_mlp, dA, SdA, rbm, DBN and their older versions; logistic_cg,
+cA, hmc, rnnrbm and lstm).
 """
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ TUTORIAL_NAMES = [
     "theano.tensor.signal.pool.pool_2d", "theano.tensor.signal.downsample.max_pool_2d",
     "theano.tensor.shared_randomstreams.RandomStreams",
     "theano.sandbox.rng_mrg.MRG_RandomStreams",
+    "theano.scalar.upcast", "theano.tensor.xlogx.xlogy0", "theano.tensor.alloc",
+    "theano.tensor.switch", "theano.tensor.clip", "theano.tensor.concatenate",
 ]
 
 
@@ -78,3 +81,32 @@ def test_in_with_default_values_and_keyword_calls():
         assert numpy.isclose(g(4), 2.0)
         with pytest.raises(TypeError, match="no input named 'rate'"):
             f(1, rate=0.3)
+
+
+def test_what_hmc_and_rnnrbm_use():
+    # hmc.py: scalar.upcast and mean(dtype=); rnnrbm.py: a warn flag and xlogy0.
+    with installed():
+        import numpy
+        import theano
+        import theano.tensor as T
+        theano.config.warn.subtensor_merge_bug = False
+        assert theano.config.warn.subtensor_merge_bug is False
+        accept = T.bvector('accept')
+        mean_dtype = theano.scalar.upcast(accept.dtype, 'float32')
+        assert mean_dtype == 'float32'
+        rate = accept.mean(dtype=mean_dtype)
+        assert rate.dtype == 'float32'
+        assert float(theano.function([accept], rate)(numpy.array([1, 0, 1, 1], 'int8'))) == 0.75
+        v, p = T.dvector('v'), T.dvector('p')
+        monitor = T.xlogx.xlogy0(v, p) + T.xlogx.xlogy0(1 - v, 1 - p)
+        value = theano.function([v, p], monitor)(numpy.array([1.0, 0.0]), numpy.array([1.0, 0.25]))
+        numpy.testing.assert_allclose(value, [0.0, numpy.log(0.75)])
+
+
+def test_reduction_methods_take_dtype_second_as_numpy_does():
+    with installed():
+        import theano.tensor as T
+        x = T.bmatrix('x')
+        assert x.sum(0, 'float32').dtype == 'float32'
+        assert x.mean(1, 'float64', True).type.ndim == 2
+        assert x.prod(None, 'int16').dtype == 'int16'

@@ -32,11 +32,38 @@ FLAG_NAMES = tuple(_CHOICES)
 _DEVICE_ALIASES = {"gpu": "cuda"}
 
 
+class WarnFlags:
+    """Theano's ``config.warn.*`` flags, which warned about bugs of old Theano versions.
+
+    theanine never had those bugs. A legacy script may still set them
+    (``theano.config.warn.subtensor_merge_bug = False``); they are kept and
+    change nothing, and one never set reads False (no warning).
+
+    >>> flags = WarnFlags()
+    >>> flags.subtensor_merge_bug = True
+    >>> flags.subtensor_merge_bug, flags.sum_div_dimshuffle_bug
+    (True, False)
+    """
+
+    def __init__(self):
+        object.__setattr__(self, "_values", {})
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self._values.get(name, False)
+
+    def __setattr__(self, name, value):
+        self._values[name] = bool(value)
+
+
 class Config:
     """Holds the flags; one instance, ``theanine.config``."""
 
     def __init__(self, environ=os.environ):
         object.__setattr__(self, "_values", dict(_DEFAULTS))
+        #: Theano's warnings about its own old bugs (:class:`WarnFlags`)
+        object.__setattr__(self, "warn", WarnFlags())
         for name, value in read_flags(environ).items():
             if name in FLAG_NAMES:
                 self._set(name, value)

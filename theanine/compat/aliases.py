@@ -66,6 +66,8 @@ MODULES = {
     "theano.tensor.shared_randomstreams": Alias(("theanine.tensor.shared_randomstreams",)),
     "theano.sandbox": Alias(),
     "theano.sandbox.rng_mrg": Alias(("theanine.sandbox.rng_mrg",)),
+    "theano.tensor.xlogx": Alias(("theanine.tensor.xlogx",)),
+    "theano.scalar": Alias(renamed={"upcast": "theanine.compat.legacy:upcast"}),
     "theano.printing": Alias(("theanine.printing",)),
     "theano.gradient": Alias(("theanine.gradient",)),
 }

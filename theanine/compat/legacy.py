@@ -9,6 +9,7 @@ gets the result it got from Theano:
 * ``theano.tensor.nnet.conv.conv2d`` (the old convolution): keywords that only
   tuned Theano's C code (``unroll_batch``...) are accepted and ignored.
 * ``theano.Param(variable, default=...)``: the old name of ``theano.In``.
+* ``theano.scalar.upcast(*dtypes)``: the dtype NumPy promotes those dtypes to.
 
 Example:
     >>> import warnings, theanine.tensor as T
@@ -44,6 +45,16 @@ def Param(variable, default=None, name=None, mutable=False, strict=False,  # noq
     """
     from theanine.compile.function import In
     return In(variable, name=name, value=default, allow_downcast=allow_downcast)
+
+
+def upcast(dtype, *dtypes):
+    """Theano's ``theano.scalar.upcast``: the dtype an operation on these dtypes gives.
+
+    >>> upcast('int32', 'float32'), upcast('float32', 'float32'), upcast('int8', 'int16')
+    ('float64', 'float32', 'int16')
+    """
+    from theanine.graph.dtypes import result_dtype
+    return result_dtype([dtype, *dtypes])
 
 
 def pool_2d(input, ws=None, ignore_border=None, stride=None, pad=(0, 0), mode="max",

@@ -91,13 +91,16 @@ class TensorOperators:
     def astype(self, dtype): return _T().cast(self, dtype)
     def __getitem__(self, index): return _T().getitem(self, index)
 
-    # reductions and friends
-    def sum(self, axis=None, keepdims=False, dtype=None):
+    # reductions and friends; sum, mean and prod take dtype second, as Theano's and
+    # NumPy's methods do
+    def sum(self, axis=None, dtype=None, keepdims=False, acc_dtype=None):
         return _T().sum(self, axis=axis, keepdims=keepdims, dtype=dtype)
-    def mean(self, axis=None, keepdims=False): return _T().mean(self, axis, keepdims)
+    def mean(self, axis=None, dtype=None, keepdims=False, acc_dtype=None):
+        return _T().mean(self, axis=axis, keepdims=keepdims, dtype=dtype)
     def max(self, axis=None, keepdims=False): return _T().max(self, axis, keepdims)
     def min(self, axis=None, keepdims=False): return _T().min(self, axis, keepdims)
-    def prod(self, axis=None, keepdims=False): return _T().prod(self, axis, keepdims)
+    def prod(self, axis=None, dtype=None, keepdims=False, acc_dtype=None):
+        return _T().prod(self, axis=axis, keepdims=keepdims, dtype=dtype)
     def var(self, axis=None, keepdims=False): return _T().var(self, axis, keepdims)
     def std(self, axis=None, keepdims=False): return _T().std(self, axis, keepdims)
     def argmax(self, axis=None, keepdims=False): return _T().argmax(self, axis, keepdims)
