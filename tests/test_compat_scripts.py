@@ -3,7 +3,7 @@
 Each script uses the tutorials' API surface (shared datasets with givens
 slices, ``T.cast(shared_y, 'int32')``, ``theano.In``, pickled models, old and
 new convolution/pooling modules, random streams, a ``scan`` Gibbs chain, an LSTM
-trained through ``scan``'s gradient) and
+trained through ``scan``'s gradient, HMC with a leapfrog ``scan``) and
 runs here on small synthetic data in seconds; the logistic regression is also
 run on the real MNIST file and must give the tutorial's published figures.
 """
@@ -142,6 +142,15 @@ def test_lstm_sentiment_learns_through_scan_gradients(tmp_path, capsys):
     test_err = numbers(r'Test ([\d.]+)', out)
     assert len(train_err) == 10 and train_err[0] > 0.4       # chance level at first
     assert train_err[-1] < 0.15 and test_err[-1] < 0.15, out
+
+
+def test_hmc_samples_a_gaussian_with_a_leapfrog_scan(capsys):
+    out = run(capsys, 'hmc.py', '--dim', 3, '--chains', 8, '--burnin', 200, '--samples', 400)
+    target = numbers(r'(-?\d+\.\d+)', out.split('\n')[0])
+    empirical = numbers(r'(-?\d+\.\d+)', out.split('\n')[1])
+    np.testing.assert_allclose(empirical, target, atol=0.15)
+    acceptance = numbers(r'acceptance rate ([\d.]+)', out)[0]
+    assert 0.8 < acceptance < 1.0
 
 
 @pytest.mark.slow
