@@ -29,6 +29,7 @@ TUTORIAL_NAMES = [
     "theano.sandbox.rng_mrg.MRG_RandomStreams",
     "theano.scalar.upcast", "theano.tensor.xlogx.xlogy0", "theano.tensor.alloc",
     "theano.tensor.switch", "theano.tensor.clip", "theano.tensor.concatenate",
+    "theano.scan_module.until",
 ]
 
 

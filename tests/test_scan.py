@@ -147,11 +147,83 @@ def test_outputs_info_must_match_the_outputs():
         theanine.scan(lambda prev: [prev, prev], outputs_info=[x], n_steps=2)
 
 
-def test_taps_are_reported_as_unsupported():
+def test_sequence_taps_read_neighbouring_entries_in_the_order_given():
+    v = T.dvector('v')
+    seen, _ = theanine.scan(lambda later, earlier, now: [later, earlier, now],
+                            sequences=dict(input=v, taps=[1, -1, 0]))
+    later, earlier, now = theanine.function([v], seen)(np.arange(5.0))
+    np.testing.assert_array_equal(now, [1, 2, 3])           # t runs from 1 to 3
+    np.testing.assert_array_equal(earlier, [0, 1, 2])
+    np.testing.assert_array_equal(later, [2, 3, 4])
+
+
+def test_future_only_taps_shorten_the_loop_from_the_start():
+    v = T.dvector('v')
+    ahead, _ = theanine.scan(lambda x: x * 10, sequences=dict(input=v, taps=[2]))
+    np.testing.assert_array_equal(theanine.function([v], ahead)(np.arange(5.0)), [20, 30, 40])
+
+
+def test_output_taps_with_a_gap_read_the_values_before_the_first_step():
+    # y[t] = y[t-3] + y[t-1]; the initial holds y[-3], y[-2], y[-1].
+    y0 = T.dvector('y0')
+    ys, _ = theanine.scan(lambda older, old: older + old, n_steps=4,
+                          outputs_info=dict(initial=y0, taps=[-3, -1]))
+    out = theanine.function([y0], ys)(np.array([1.0, 2.0, 3.0]))
+    np.testing.assert_array_equal(out, [4, 6, 9, 13])
+
+
+def test_output_taps_of_matrices_and_a_plain_output_together():
+    h0 = T.dmatrix('h0')            # two earlier rows
+    c0 = T.dvector('c0')
+
+    def step(h2, h1, c):
+        return h1 + h2, c * 2
+    (hs, cs), _ = theanine.scan(step, n_steps=3,
+                                outputs_info=[dict(initial=h0, taps=[-2, -1]), c0])
+    h, c = theanine.function([h0, c0], [hs, cs])(np.array([[1.0, 0.0], [0.0, 1.0]]),
+                                                np.array([1.0]))
+    np.testing.assert_array_equal(h, [[1, 1], [1, 2], [2, 3]])
+    np.testing.assert_array_equal(c[:, 0], [2, 4, 8])
+
+
+def test_taps_that_cannot_work_are_rejected_when_built():
     x = T.dvector('x')
-    with pytest.raises(UnsupportedError, match="taps"):
-        theanine.scan(lambda a, b: a + b, outputs_info=[dict(initial=x, taps=[-2, -1])],
-                      n_steps=2)
+    with pytest.raises(ValueError, match="taps of sequences must be distinct"):
+        theanine.scan(lambda a, b: a + b, sequences=dict(input=x, taps=[0, 0]))
+    with pytest.raises(ValueError, match="outputs_info taps must be negative"):
+        theanine.scan(lambda a: a, outputs_info=dict(initial=x, taps=[0]), n_steps=2)
+    with pytest.raises(ValueError, match="values before the first step along a first axis"):
+        theanine.scan(lambda a, b: a + b, n_steps=2,
+                      outputs_info=dict(initial=T.dscalar('s'), taps=[-2, -1]))
+
+
+def test_go_backwards_with_fewer_steps_reads_from_the_end():
+    v = T.dvector('v')
+    seen, _ = theanine.scan(lambda x: x, sequences=v, n_steps=2, go_backwards=True)
+    np.testing.assert_array_equal(theanine.function([v], seen)(np.arange(5.0)), [4, 3])
+
+
+def test_until_ends_the_loop_after_the_step_where_it_holds():
+    v = T.dvector('v')
+    total, _ = theanine.scan(lambda x, acc: (acc + x, theanine.until(acc + x > 5)),
+                             sequences=v, outputs_info=T.constant(0.0, dtype='float64'))
+    f = theanine.function([v], total)
+    np.testing.assert_array_equal(f(np.array([1.0, 2.0, 3.0, 4.0])), [1, 3, 6])
+    np.testing.assert_array_equal(f(np.array([1.0, 1.0])), [1, 2])      # never holds
+
+
+def test_until_with_updates_and_a_non_scalar_condition():
+    counter = theanine.shared(np.float64(0.0), name='counter')
+
+    def step(prev):
+        return prev * 2, {counter: counter + 1}, theanine.until(prev * 2 >= 8)
+    powers, updates = theanine.scan(step, outputs_info=T.constant(1.0, dtype='float64'),
+                                    n_steps=10)
+    f = theanine.function([], powers, updates=updates)
+    np.testing.assert_array_equal(f(), [2, 4, 8])
+    assert float(counter.get_value()) == 3.0
+    with pytest.raises(ValueError, match="condition must be a scalar"):
+        theanine.until(T.dvector('flags'))
 
 
 def test_n_steps_or_sequences_are_required():

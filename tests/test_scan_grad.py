@@ -172,3 +172,43 @@ def test_second_derivative_through_a_scan_is_reported():
     first = T.grad(powers[-1], x)
     with pytest.raises(UnsupportedError, match="cannot be differentiated again"):
         T.grad(first, x)
+
+
+def test_gradient_through_sequence_and_output_taps():
+    # y[t] = tanh(w * y[t-2] + y[t-1] * x[t+1] - x[t-1]); all four inputs get gradients.
+    rng = np.random.default_rng(4)
+
+    def fn(x, y0, w):
+        ys, _ = theanine.scan(lambda ahead, behind, older, old: T.tanh(w * older + old * ahead
+                                                                       - behind),
+                              sequences=dict(input=x, taps=[1, -1]),
+                              outputs_info=dict(initial=y0, taps=[-2, -1]))
+        return ys
+
+    verify_grad(fn, [rng.standard_normal((6, 2)), rng.standard_normal((2, 2)),
+                     rng.standard_normal(2)])
+
+
+def test_gradient_of_a_loop_going_backwards_over_part_of_its_sequence():
+    rng = np.random.default_rng(5)
+
+    def fn(x, h0):
+        hs, _ = theanine.scan(lambda x_t, h: T.tanh(x_t + 0.5 * h), sequences=x,
+                              outputs_info=h0, n_steps=3, go_backwards=True)
+        return hs
+
+    verify_grad(fn, [rng.standard_normal((5, 2)), rng.standard_normal(2)])
+
+
+def test_gradient_through_a_loop_that_stops_early():
+    # The loop stops after 3 of 6 steps (the counter reaches 3); only the entries it
+    # read get gradients.
+    x, h0 = T.dvector('x'), T.dscalar('h0')
+    (hs, _), _ = theanine.scan(
+        lambda x_t, h, count: ([h * x_t, count + 1], theanine.until(count + 1 >= 3)),
+        sequences=x, outputs_info=[h0, T.constant(0, dtype='int64')])
+    f = theanine.function([x, h0], T.grad(hs[-1], [x, h0]) + [hs])
+    dx, dh0, h = f(np.array([2.0, 3.0, 4.0, 5.0, 6.0, 7.0]), 1.5)
+    np.testing.assert_array_equal(h, [3.0, 9.0, 36.0])
+    np.testing.assert_allclose(dx, [12.0 * 1.5, 8.0 * 1.5, 6.0 * 1.5, 0, 0, 0])
+    assert float(dh0) == 24.0

@@ -20,9 +20,9 @@ from theanine.gradient import grad
 from theanine import tensor, printing
 from theanine.printing import debugprint, pprint
 from theanine.graph.basic import Variable, Constant, SharedVariable
-from theanine.ops.scan import scan
+from theanine.ops.scan import scan, until
 
 __version__ = "0.1.0"
 
 __all__ = ["config", "shared", "function", "In", "Function", "grad", "tensor", "printing",
-           "debugprint", "pprint", "Variable", "Constant", "SharedVariable", "scan"]
+           "debugprint", "pprint", "Variable", "Constant", "SharedVariable", "scan", "until"]

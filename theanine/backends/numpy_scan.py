@@ -2,7 +2,10 @@
 
 The outputs of the first step fix the shapes of the stacked results, which
 are allocated once; every later step writes its row in place. Outputs the
-node keeps only the last value of (``last_only``) are not stacked.
+node keeps only the last value of (``last_only``) are not stacked. Going
+backwards, step ``t`` reads entry ``-1 - t`` of every sequence; a loop with an
+``until`` condition stops after the step where it holds and returns the rows
+written so far.
 
 Example:
     >>> import numpy as np, theanine, theanine.tensor as T
@@ -26,6 +29,7 @@ def scan_kernel(node):
     n_seq, n_fed, n_rest, n_states = op.counts
     n_out, feedback, backwards = op.n_step_outputs, op.feedback, op.go_backwards
     keep_all = [j not in op.last_only for j in range(n_out)]
+    until = int(op.until)
 
     def run_scan(n_steps, *arrays):
         sequences = arrays[:n_seq]
@@ -41,9 +45,9 @@ def scan_kernel(node):
         if n <= 0:
             raise ValueError(f"scan {op.name}: the loop must run at least once, got "
                              f"{n} steps")
-        step, stacked = op.fn, None
+        step, stacked, done = op.fn, None, n
         for t in range(n):
-            i = n - 1 - t if backwards else t
+            i = -1 - t if backwards else t
             results = step(*[s[i] for s in sequences], *previous, *rest, *states)
             if stacked is None:
                 stacked = [np.empty((n,) + r.shape, dtype=r.dtype) if keep else None
@@ -52,8 +56,11 @@ def scan_kernel(node):
                 if out is not None:
                     out[t] = value
             previous = [results[k] for k in feedback]
-            states = results[n_out:]
-        outputs = [out if keep else value
+            states = results[n_out:len(results) - until]
+            if until and results[-1]:
+                done = t + 1
+                break
+        outputs = [out[:done] if keep else value
                    for out, value, keep in zip(stacked, results, keep_all)]
         final = (*outputs, *states)
         return final if len(final) > 1 else final[0]

@@ -67,6 +67,7 @@ MODULES = {
     "theano.sandbox": Alias(),
     "theano.sandbox.rng_mrg": Alias(("theanine.sandbox.rng_mrg",)),
     "theano.tensor.xlogx": Alias(("theanine.tensor.xlogx",)),
+    "theano.scan_module": Alias(("theanine.ops.scan",)),
     "theano.scalar": Alias(renamed={"upcast": "theanine.compat.legacy:upcast"}),
     "theano.printing": Alias(("theanine.printing",)),
     "theano.gradient": Alias(("theanine.gradient",)),

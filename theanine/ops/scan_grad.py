@@ -64,14 +64,13 @@ def backward_loop(op, inputs, outputs, output_grads):
     # and holds only the steps the gradient goes back through.
     n = T.shape(outputs[0])[0]
     if op.truncate_gradient == -1:
-        window, first = n, 0
+        first = 0
     else:
-        window = T.minimum(op.truncate_gradient, n)
-        first = n - window
+        first = n - T.minimum(op.truncate_gradient, n)
 
     def by_step(sequence):
-        in_order = sequence[:n][::-1] if op.go_backwards else sequence[:n]
-        return in_order[first:]
+        in_order = sequence[::-1] if op.go_backwards else sequence
+        return in_order[:n][first:]
 
     previous = [T.concatenate([T.shape_padleft(initials[k]), outputs[op.feedback[k]][:-1]])
                 for k in range(n_fed)]
@@ -117,12 +116,13 @@ def backward_loop(op, inputs, outputs, output_grads):
 
     gradients = list(no_gradient)
     for i, stacked in zip(float_seqs, results):
-        # The loop stacked these from the last step visited to the first.
+        # The loop stacked these from the last step visited to the first; a loop
+        # that went backwards read the sequence reversed.
+        zeros = T.zeros_like(seqs[i])
         if op.go_backwards:
-            placed = T.zeros_like(seqs[i])[:window]
+            gradients[1 + i] = T.set_subtensor(zeros[::-1][first:n], stacked[::-1])[::-1]
         else:
-            placed, stacked = T.zeros_like(seqs[i])[first:n], stacked[::-1]
-        gradients[1 + i] = T.set_subtensor(placed, stacked)
+            gradients[1 + i] = T.set_subtensor(zeros[first:n], stacked[::-1])
     finals = results[len(float_seqs):]
     for k, carry in zip(carried, finals):
         if op.truncate_gradient != -1:   # a cut-off gradient does not reach the start
