@@ -212,3 +212,26 @@ def test_gradient_through_a_loop_that_stops_early():
     np.testing.assert_array_equal(h, [3.0, 9.0, 36.0])
     np.testing.assert_allclose(dx, [12.0 * 1.5, 8.0 * 1.5, 6.0 * 1.5, 0, 0, 0])
     assert float(dh0) == 24.0
+
+
+def test_the_gradient_loop_reads_stored_outputs_instead_of_recomputing_them():
+    # tanh's gradient needs only tanh's output, which the forward loop stacked.
+    from theanine.ops.scan import Scan
+    x, h0, w = T.dvector('x'), T.dscalar('h0'), T.dscalar('w')
+    hs, _ = theanine.scan(lambda x_t, h: T.tanh(w * h + x_t), sequences=x, outputs_info=h0)
+    f = theanine.function([x, h0, w], T.grad(T.sum(hs), w))
+    backward = [node.op for node in f.nodes if isinstance(node.op, Scan)
+                and node.op.name.startswith('grad of')]
+    assert len(backward) == 1
+    assert not any('tanh' in str(node.op) for node in backward[0].fn.nodes)
+    x_value = np.array([0.5, -1.0, 2.0])
+    h = [0.3]
+    for x_t in x_value:
+        h.append(np.tanh(0.7 * h[-1] + x_t))
+    # d/dw sum_t h_t by the chain rule, backwards through time
+    carry, dw = 0.0, 0.0
+    for t in range(3, 0, -1):
+        delta = (1.0 + carry) * (1.0 - h[t] ** 2)
+        dw += delta * h[t - 1]
+        carry = delta * 0.7
+    np.testing.assert_allclose(f(x_value, 0.3, 0.7), dw, rtol=1e-12)

@@ -13,7 +13,8 @@ inputs, which the forward loop's stacked outputs supply) against the sum of
 It stacks the gradient of each sequence entry, sends the gradient of
 ``h_{t-1}`` to the step before, and adds up the gradients of the
 loop-invariant inputs; only the last value of those two is kept. What reaches
-the first step's ``h_{-1}`` is the gradient of the initial values.
+the first step's ``h_{-1}`` is the gradient of the initial values. Where the
+step's gradient needs ``y_t`` itself, it reads the forward loop's stored value.
 
 Example:
     >>> import numpy as np, theanine, theanine.tensor as T
@@ -29,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from theanine.errors import UnsupportedError
-from theanine.graph.basic import Variable
+from theanine.graph.basic import Variable, clone_replace
 from theanine.graph.source import describe
 from theanine.graph.type import TensorType
 
@@ -94,19 +95,28 @@ def backward_loop(op, inputs, outputs, output_grads):
            + [rest_slots[r] for r in float_rest])
     step_grads = grad(None, wrt, known_grads=dict(known.values()),
                       disconnected_inputs="ignore")
+    # Where the gradient reads a step output (tanh's and sigmoid's do), it reads the
+    # value the forward loop stored, so the step is not computed again for it.
+    computed = [j for j in range(n_out) if step_outputs[j].owner is not None]
+    stored = [Variable(TensorType(outputs[j].dtype, outputs[j].type.shape[1:]),
+                       name=f"{_name(step_outputs[j])}[t]") for j in computed]
+    step_grads = clone_replace(step_grads, {step_outputs[j]: slot
+                                            for j, slot in zip(computed, stored)})
     seq_grads = step_grads[:len(float_seqs)]
     carried_grads = step_grads[len(float_seqs):len(float_seqs) + len(carried)]
     rest_grads = step_grads[len(float_seqs) + len(carried):]
     new_sums = [total + g for total, g in zip(sums, rest_grads)]
 
     fed_back = tuple(range(len(seq_grads), len(seq_grads) + len(carries) + len(sums)))
-    loop = Scan(arriving + list(seq_slots) + list(fed_slots) + carries + sums + list(rest_slots),
+    sequences = arriving + stored + list(seq_slots) + list(fed_slots)
+    loop = Scan(sequences + carries + sums + list(rest_slots),
                 seq_grads + carried_grads + new_sums,
-                (len(arriving) + n_seq + n_fed, len(carries) + len(sums), n_rest, 0),
+                (len(sequences), len(carries) + len(sums), n_rest, 0),
                 list(fed_back), go_backwards=True, name=f"grad of {op.name}",
                 last_only=fed_back)
     results = loop(T.constant(-1, dtype="int64"),
                    *[output_grads[j][first:] for j in float_outputs],
+                   *[outputs[j][first:] for j in computed],
                    *[by_step(s) for s in seqs],
                    *[p[first:] for p in previous],
                    *[T.zeros_like(initials[k]) for k in carried],
