@@ -8,7 +8,7 @@ import pytest
 
 import theanine
 import theanine.tensor as T
-from theanine.errors import UnsupportedError
+from theanine.errors import ExecutionError
 
 
 def test_sequence_with_fed_back_total_gives_running_sums():
@@ -229,6 +229,16 @@ def test_until_with_updates_and_a_non_scalar_condition():
 def test_n_steps_or_sequences_are_required():
     with pytest.raises(ValueError, match="n_steps"):
         theanine.scan(lambda: T.constant(1.0))
+
+
+def test_an_output_that_changes_shape_between_steps_is_reported():
+    x = T.dvector('x')
+    grown, _ = theanine.scan(lambda prev: T.concatenate([prev, prev]), outputs_info=x,
+                             n_steps=3, name='doubling')
+    f = theanine.function([x], grown)
+    with pytest.raises(ExecutionError, match=r"scan doubling: step 1 made output 0 of shape "
+                                         r"\(4,\), but the first step made it \(2,\)"):
+        f(np.array([1.0]))
 
 
 def test_n_steps_longer_than_a_sequence_fails_at_run_time():

@@ -45,13 +45,20 @@ def scan_kernel(node):
         if n <= 0:
             raise ValueError(f"scan {op.name}: the loop must run at least once, got "
                              f"{n} steps")
+        # The first step's inputs are checked as any call's; later steps get the same
+        # sequences, the same loop-invariant values and the step's own outputs.
         step, stacked, done = op.fn, None, n
         for t in range(n):
             i = -1 - t if backwards else t
-            results = step(*[s[i] for s in sequences], *previous, *rest, *states)
+            inputs = (*[s[i] for s in sequences], *previous, *rest, *states)
             if stacked is None:
+                results = step(*inputs)
                 stacked = [np.empty((n,) + r.shape, dtype=r.dtype) if keep else None
                            for r, keep in zip(results, keep_all)]
+                shapes = [np.shape(r) for r in results[:n_out]]
+            else:
+                results = step.run_checked_inputs(*inputs)
+                _check_same_shapes(op, t, shapes, results)
             for out, value in zip(stacked, results):
                 if out is not None:
                     out[t] = value
@@ -65,3 +72,11 @@ def scan_kernel(node):
         final = (*outputs, *states)
         return final if len(final) > 1 else final[0]
     return run_scan
+
+
+def _check_same_shapes(op, t, shapes, results):
+    for j, (shape, value) in enumerate(zip(shapes, results)):
+        if np.shape(value) != shape:
+            raise ValueError(f"scan {op.name}: step {t} made output {j} of shape "
+                             f"{np.shape(value)}, but the first step made it {shape}; a "
+                             f"loop's outputs keep one shape")

@@ -240,6 +240,18 @@ class Function:
             return []
         return results[0] if self._single else results
 
+    def run_checked_inputs(self, *values):
+        """The outputs (always a list) for values already of the inputs' exact types.
+
+        Skips the conversion and checks of ``__call__``; for a caller that has
+        checked the values itself, such as a scan loop after its first step.
+        Failures are reported as ``__call__`` reports them.
+        """
+        try:
+            return self._run(*values)
+        except Exception as exc:
+            raise self._explain(exc) from exc
+
     def _describe(self, k):
         spec = self.specs[k]
         label = f"input {k}" + (f" ({spec.name})" if spec.name else "")
