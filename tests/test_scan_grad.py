@@ -155,15 +155,45 @@ def test_float32_rnn_trains_with_sgd_updates():
     assert losses[-1] < 0.2 * losses[0]
 
 
-def test_random_draws_inside_the_loop_stop_the_gradient_with_a_clear_error():
+def test_dropout_inside_the_step_uses_the_forward_loops_masks():
+    # h_t = (w * h_{t-1}) * mask_t + x_t with a fresh binomial mask at every step. The
+    # masks are recovered from the outputs; the gradient must use those same masks.
     from theanine.tensor.shared_randomstreams import RandomStreams
-    rng = RandomStreams(1)
-    w = theanine.shared(np.array([1.0, 2.0]), name='w')
-    noisy, _ = theanine.scan(lambda prev: prev * w + rng.normal((2,)),
-                             outputs_info=T.ones_like(w), n_steps=2, name='noisy')
-    with pytest.raises(UnsupportedError, match="scan 'noisy' changes shared variables.*"
-                                               "consider_constant"):
-        T.grad(T.sum(noisy[-1]), w)
+    srng = RandomStreams(7)
+    x, h0, w = T.dmatrix('x'), T.dvector('h0'), T.dscalar('w')
+    hs, updates = theanine.scan(
+        lambda x_t, h: w * h * srng.binomial(size=(3,), p=0.5, dtype='float64') + x_t,
+        sequences=x, outputs_info=h0)
+    f = theanine.function([x, h0, w], [hs] + T.grad(T.sum(hs), [x, h0, w]), updates=updates)
+    rng = np.random.default_rng(8)
+    x_value, h0_value, w_value = rng.uniform(1, 2, (6, 3)), rng.uniform(1, 2, 3), 0.8
+    for _ in range(2):                        # new masks at every call
+        h, dx, dh0, dw = f(x_value, h0_value, w_value)
+        previous = np.vstack([h0_value, h[:-1]])
+        masks = np.round((h - x_value) / (w_value * previous))
+        assert set(np.unique(masks)) <= {0.0, 1.0}
+        carry, expected_dw, expected_dx = np.zeros(3), 0.0, np.zeros_like(x_value)
+        for t in range(5, -1, -1):
+            g = 1.0 + carry
+            expected_dx[t] = g
+            expected_dw += np.sum(g * previous[t] * masks[t])
+            carry = g * w_value * masks[t]
+        np.testing.assert_allclose(dx, expected_dx)
+        np.testing.assert_allclose(dh0, carry)
+        np.testing.assert_allclose(dw, expected_dw)
+
+
+def test_gradient_through_a_loop_reading_state_its_updates_change_is_refused():
+    total = theanine.shared(np.float64(1.0), name='total')
+    w = T.dscalar('w')
+
+    def step(prev):
+        return prev * w * total, {total: total + 1}
+    ys, updates = theanine.scan(step, outputs_info=T.constant(1.0, dtype='float64'),
+                                n_steps=2, name='accumulating')
+    with pytest.raises(UnsupportedError, match="scan 'accumulating' reads a shared variable "
+                                               "that fn's updates change"):
+        T.grad(ys[-1], w)
 
 
 def test_second_derivative_through_a_scan_is_reported():

@@ -32,6 +32,7 @@ from theanine.graph.basic import (Apply, Constant, SharedVariable, Variable, anc
 from theanine.graph.source import describe
 from theanine.graph.type import TensorType
 from theanine.ops.base import Op
+from theanine.ops.random import RandomOp
 
 
 class Scan(Op):
@@ -197,6 +198,13 @@ def scan(fn, sequences=None, outputs_info=None, non_sequences=None, n_steps=None
             else:
                 feedback.append(len(step_outputs))
                 step_outputs.append(history.slots[lag - 2])
+
+    # Random draws the outputs depend on are stacked too (as hidden outputs), so that
+    # a gradient loop reads the numbers the forward loop drew instead of drawing anew.
+    known = {id(v) for v in step_outputs}
+    step_outputs += [v for v in ancestors(outputs) if v.owner is not None
+                     and isinstance(v.owner.op, RandomOp) and v is v.owner.outputs[1]
+                     and id(v) not in known]
 
     # Every other leaf the step reads (shared variables, symbolic inputs captured by
     # fn's closure) becomes an input of the node, so the step is a pure function.

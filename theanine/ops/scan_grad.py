@@ -14,7 +14,8 @@ It stacks the gradient of each sequence entry, sends the gradient of
 ``h_{t-1}`` to the step before, and adds up the gradients of the
 loop-invariant inputs; only the last value of those two is kept. What reaches
 the first step's ``h_{-1}`` is the gradient of the initial values. Where the
-step's gradient needs ``y_t`` itself, it reads the forward loop's stored value.
+step's gradient needs ``y_t`` itself, or a random number the step drew, it
+reads the value the forward loop stored (``scan`` stacks the draws for that).
 
 Example:
     >>> import numpy as np, theanine, theanine.tensor as T
@@ -30,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 from theanine.errors import UnsupportedError
-from theanine.graph.basic import Variable, clone_replace
+from theanine.graph.basic import Variable, ancestors, clone_replace
 from theanine.graph.source import describe
 from theanine.graph.type import TensorType
 
@@ -102,6 +103,7 @@ def backward_loop(op, inputs, outputs, output_grads):
                        name=f"{_name(step_outputs[j])}[t]") for j in computed]
     step_grads = clone_replace(step_grads, {step_outputs[j]: slot
                                             for j, slot in zip(computed, stored)})
+    _check_no_state_read(op, step_grads, outputs)
     seq_grads = step_grads[:len(float_seqs)]
     carried_grads = step_grads[len(float_seqs):len(float_seqs) + len(carried)]
     rest_grads = step_grads[len(float_seqs) + len(carried):]
@@ -143,15 +145,23 @@ def backward_loop(op, inputs, outputs, output_grads):
     return gradients
 
 
+def _check_no_state_read(op, step_grads, outputs):
+    """The gradient step may use random draws (stored) but not the loop's changing state."""
+    n_seq, n_fed, n_rest, n_states = op.counts
+    states = op.inner_inputs[n_seq + n_fed + n_rest:]
+    read = {id(v) for v in ancestors(step_grads)}
+    if any(id(state) in read for state in states):
+        where = describe(outputs[0].owner.source if outputs and outputs[0].owner else None)
+        raise UnsupportedError(
+            f"grad: the scan '{op.name}' reads a shared variable that fn's updates change at "
+            f"every step, and its gradient depends on it; theanine cannot differentiate "
+            f"such a loop. Pass the value as a fed-back output (outputs_info) instead, or "
+            f"stop the gradient before the loop with "
+            f"consider_constant=[<the scan's result>]{where}")
+
+
 def _check_differentiable(op, outputs):
     where = describe(outputs[0].owner.source if outputs and outputs[0].owner else None)
-    if op.counts[3]:
-        raise UnsupportedError(
-            f"grad: the scan '{op.name}' changes shared variables at every step (random "
-            f"draws or fn's updates), which its gradient would have to replay; theanine "
-            f"cannot differentiate such a loop. Draw the random numbers outside the loop "
-            f"and pass them as a sequence, or stop the gradient before the loop with "
-            f"consider_constant=[<the scan's result>]{where}")
     if op.last_only:
         raise UnsupportedError(
             f"grad: '{op.name}' keeps only its last values, so it cannot be differentiated "
