@@ -196,12 +196,24 @@ def test_gradient_through_a_loop_reading_state_its_updates_change_is_refused():
         T.grad(ys[-1], w)
 
 
-def test_second_derivative_through_a_scan_is_reported():
+def test_second_derivative_through_a_scan():
     x = T.dscalar('x')
-    powers, _ = theanine.scan(lambda prev: prev * x, outputs_info=T.ones_like(x), n_steps=2)
-    first = T.grad(powers[-1], x)
-    with pytest.raises(UnsupportedError, match="cannot be differentiated again"):
-        T.grad(first, x)
+    powers, _ = theanine.scan(lambda prev: prev * x, outputs_info=T.ones_like(x), n_steps=3)
+    first = T.grad(powers[-1], x)                     # 3 x^2
+    second = theanine.function([x], T.grad(first, x))
+    assert float(second(2.0)) == 12.0                 # 6 x
+
+
+def test_gradient_of_an_rnn_gradient_matches_finite_differences():
+    # Hessian-vector products through time, as Hessian-free training needs them.
+    rng = np.random.default_rng(6)
+
+    def input_gradient(x, h0, W):
+        hs = _elman(x, h0, W, T.constant(np.eye(2)))
+        return T.grad(T.sum(hs ** 2), x)
+
+    verify_grad(input_gradient, [rng.standard_normal((4, 2)), rng.standard_normal(2),
+                                 rng.standard_normal((2, 2)) * 0.5])
 
 
 def test_gradient_through_sequence_and_output_taps():

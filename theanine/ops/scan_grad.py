@@ -16,6 +16,8 @@ loop-invariant inputs; only the last value of those two is kept. What reaches
 the first step's ``h_{-1}`` is the gradient of the initial values. Where the
 step's gradient needs ``y_t`` itself, or a random number the step drew, it
 reads the value the forward loop stored (``scan`` stacks the draws for that).
+The backward loop is itself differentiable (second derivatives): it is
+rebuilt to keep every step's carried gradients, which its own gradient needs.
 
 Example:
     >>> import numpy as np, theanine, theanine.tensor as T
@@ -42,7 +44,8 @@ def backward_loop(op, inputs, outputs, output_grads):
     from theanine.ops.scan import Scan
     from theanine.tensor import basic as T
 
-    _check_differentiable(op, outputs)
+    if op.last_only:
+        return _through_every_step(op, inputs, outputs, output_grads)
     n_seq, n_fed, n_rest, _ = op.counts
     n_out = op.n_step_outputs
     outer = inputs[1:]
@@ -160,12 +163,24 @@ def _check_no_state_read(op, step_grads, outputs):
             f"consider_constant=[<the scan's result>]{where}")
 
 
-def _check_differentiable(op, outputs):
-    where = describe(outputs[0].owner.source if outputs and outputs[0].owner else None)
-    if op.last_only:
-        raise UnsupportedError(
-            f"grad: '{op.name}' keeps only its last values, so it cannot be differentiated "
-            f"again (second derivatives through a scan are not available){where}")
+def _through_every_step(op, inputs, outputs, output_grads):
+    """The gradient of a loop that keeps only the last values of some outputs.
+
+    Differentiating needs every step's values (a gradient loop's carried
+    gradients, when a second derivative goes through it), so the same loop is
+    built again keeping them all, and each kept-last output's gradient is
+    placed at the last step of the stacked one.
+    """
+    from theanine.ops.scan import Scan
+    from theanine.tensor import basic as T
+    every_step = Scan(op.inner_inputs, op.inner_outputs, op.counts, op.feedback,
+                      op.go_backwards, op.name, truncate_gradient=op.truncate_gradient,
+                      until=op.until)
+    stacked = every_step(*inputs)
+    stacked = stacked if isinstance(stacked, list) else [stacked]
+    grads = [T.set_subtensor(T.zeros_like(full)[-1], g) if j in op.last_only else g
+             for j, (full, g) in enumerate(zip(stacked, output_grads))]
+    return backward_loop(every_step, inputs, stacked, grads)
 
 
 def _is_float(var):
