@@ -39,6 +39,15 @@ def nonzero(rng, shape):
     return rng.choice([-1.0, 1.0], shape) * rng.uniform(0.5, 2.0, shape)
 
 
+def inside_unit(rng, shape):
+    """Inside (-1, 1), away from its ends (arcsin, arctanh, and tan's poles)."""
+    return rng.uniform(-0.9, 0.9, shape)
+
+
+def above_one(rng, shape):
+    return rng.uniform(1.2, 3.0, shape)
+
+
 def small_int(rng, shape):
     return rng.integers(-2, 3, shape).astype(np.float64)
 
@@ -158,6 +167,17 @@ CASES = [
     unary("softplus", T.softplus, _softplus),
     unary("sin", T.sin, np.sin),
     unary("cos", T.cos, np.cos),
+    unary("tan", T.tan, np.tan, inside_unit),
+    unary("arcsin", T.arcsin, np.arcsin, inside_unit),
+    unary("arccos", T.arccos, np.arccos, inside_unit),
+    unary("arctan", T.arctan, np.arctan),
+    unary("sinh", T.sinh, np.sinh),
+    unary("cosh", T.cosh, np.cosh),
+    unary("arcsinh", T.arcsinh, np.arcsinh),
+    unary("arccosh", T.arccosh, np.arccosh, above_one),
+    unary("arctanh", T.arctanh, np.arctanh, inside_unit),
+    unary("exp2", T.exp2, np.exp2),
+    unary("trunc", T.trunc, np.trunc, off_integers),
     unary("floor", T.floor, np.floor, off_integers),
     unary("ceil", T.ceil, np.ceil, off_integers),
     unary("round_half_to_even", lambda x: T.round(x, "half_to_even"), np.rint, off_integers),

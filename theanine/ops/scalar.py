@@ -112,6 +112,16 @@ def _grad_softplus(i, o, g): return [g * _T().sigmoid(i[0])]
 def _grad_sin(i, o, g): return [g * _T().cos(i[0])]
 def _grad_cos(i, o, g): return [-g * _T().sin(i[0])]
 def _grad_reciprocal(i, o, g): return [-g * _T().sqr(o)]
+def _grad_tan(i, o, g): return [g * (1 + _T().sqr(o))]
+def _grad_arcsin(i, o, g): return [g / _T().sqrt(1 - _T().sqr(i[0]))]
+def _grad_arccos(i, o, g): return [-g / _T().sqrt(1 - _T().sqr(i[0]))]
+def _grad_arctan(i, o, g): return [g / (1 + _T().sqr(i[0]))]
+def _grad_sinh(i, o, g): return [g * _T().cosh(i[0])]
+def _grad_cosh(i, o, g): return [g * _T().sinh(i[0])]
+def _grad_arcsinh(i, o, g): return [g / _T().sqrt(_T().sqr(i[0]) + 1)]
+def _grad_arccosh(i, o, g): return [g / _T().sqrt(_T().sqr(i[0]) - 1)]
+def _grad_arctanh(i, o, g): return [g / (1 - _T().sqr(i[0]))]
+def _grad_exp2(i, o, g): return [g * o * np.log(2.0)]
 def _grad_second(i, o, g): return [None, g]
 def _grad_identity(i, o, g): return [g]
 
@@ -180,6 +190,17 @@ _ENTRIES = [
         "(a > 0 ? a + log1p(exp(-a)) : log1p(exp(a)))", _grad_softplus, "float"),
     _op("sin", 1, np.sin, "sin(a)", _grad_sin, "float"),
     _op("cos", 1, np.cos, "cos(a)", _grad_cos, "float"),
+    _op("tan", 1, np.tan, "tan(a)", _grad_tan, "float"),
+    _op("arcsin", 1, np.arcsin, "asin(a)", _grad_arcsin, "float"),
+    _op("arccos", 1, np.arccos, "acos(a)", _grad_arccos, "float"),
+    _op("arctan", 1, np.arctan, "atan(a)", _grad_arctan, "float"),
+    _op("sinh", 1, np.sinh, "sinh(a)", _grad_sinh, "float"),
+    _op("cosh", 1, np.cosh, "cosh(a)", _grad_cosh, "float"),
+    _op("arcsinh", 1, np.arcsinh, "asinh(a)", _grad_arcsinh, "float"),
+    _op("arccosh", 1, np.arccosh, "acosh(a)", _grad_arccosh, "float"),
+    _op("arctanh", 1, np.arctanh, "atanh(a)", _grad_arctanh, "float"),
+    _op("exp2", 1, np.exp2, "exp2(a)", _grad_exp2, "float"),
+    _op("trunc", 1, np.trunc, "trunc(a)", _zero_grads),
     _op("floor", 1, np.floor, "floor(a)", _zero_grads),
     _op("ceil", 1, np.ceil, "ceil(a)", _zero_grads),
     _op("round_half_to_even", 1, np.rint, "rint(a)", _zero_grads),
