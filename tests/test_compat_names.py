@@ -29,7 +29,8 @@ TUTORIAL_NAMES = [
     "theano.sandbox.rng_mrg.MRG_RandomStreams",
     "theano.scalar.upcast", "theano.tensor.xlogx.xlogy0", "theano.tensor.alloc",
     "theano.tensor.switch", "theano.tensor.clip", "theano.tensor.concatenate",
-    "theano.scan_module.until",
+    "theano.scan_module.until", "theano.gradient.jacobian", "theano.gradient.hessian",
+    "theano.tensor.Rop", "theano.tensor.Lop", "theano.tensor.arctanh", "theano.tensor.cosh",
 ]
 
 

@@ -164,6 +164,120 @@ def _disconnected(w, policy, return_disconnected):
     return T.zeros_like(w)
 
 
+def Lop(f, wrt, eval_points, consider_constant=None, disconnected_inputs="raise"):  # noqa: N802
+    """``eval_points`` times the Jacobian of ``f`` with respect to ``wrt`` (a vector-Jacobian
+    product, what ``grad`` computes from a known output gradient).
+
+    ``f`` and ``eval_points`` are a variable and a value of its shape, or lists
+    of them; the result has the form of ``wrt``.
+
+    >>> import numpy as np, theanine, theanine.tensor as T
+    >>> x, v = T.dvector('x'), T.dvector('v')
+    >>> vjp = Lop(T.sin(x) * 2, x, v)                 # v * 2 cos(x)
+    >>> theanine.function([x, v], vjp)(np.zeros(2), np.array([1.0, 3.0])).tolist()
+    [2.0, 6.0]
+    """
+    from theanine.tensor import basic as T
+    outputs = [f] if isinstance(f, Variable) else list(f)
+    points = [eval_points] if isinstance(f, Variable) else list(eval_points)
+    if len(points) != len(outputs):
+        raise ValueError(f"Lop: {len(outputs)} expressions but {len(points)} eval_points")
+    known = {}
+    for out, point in zip(outputs, points):
+        point = T.as_tensor_variable(point)
+        previous = known.get(id(out))
+        known[id(out)] = (out, point if previous is None else previous[1] + point)
+    return grad(None, wrt, consider_constant=consider_constant,
+                disconnected_inputs=disconnected_inputs, known_grads=dict(known.values()))
+
+
+def Rop(f, wrt, eval_points):  # noqa: N802
+    """The Jacobian of ``f`` with respect to ``wrt`` times ``eval_points`` (a
+    Jacobian-vector product, the directional derivative of ``f`` along ``eval_points``).
+
+    ``wrt`` and ``eval_points`` are a variable and a value of its shape, or lists
+    of them; the result has the form of ``f``. Computed as the gradient of a
+    vector-Jacobian product (:func:`Lop`) with respect to its vector, which the
+    result does not depend on: no op needs a forward-mode rule of its own.
+
+    >>> import numpy as np, theanine, theanine.tensor as T
+    >>> x, v = T.dvector('x'), T.dvector('v')
+    >>> jvp = Rop(x ** 3, x, v)                       # 3 x^2 v
+    >>> theanine.function([x, v], jvp)(np.array([1.0, 2.0]), np.array([1.0, 0.5])).tolist()
+    [3.0, 6.0]
+    """
+    from theanine.graph.basic import clone_replace
+    from theanine.tensor import basic as T
+    outputs = [f] if isinstance(f, Variable) else list(f)
+    wrt_list = [wrt] if isinstance(wrt, Variable) else list(wrt)
+    points = [eval_points] if isinstance(wrt, Variable) else list(eval_points)
+    if len(points) != len(wrt_list):
+        raise ValueError(f"Rop: {len(wrt_list)} variables but {len(points)} eval_points")
+    results = []
+    for out in outputs:
+        dummy = Variable(out.type, name="Rop's vector")
+        pulled = Lop(out, wrt_list, dummy, disconnected_inputs="ignore")
+        projected = sum((T.sum(p * T.as_tensor_variable(v)) for p, v in zip(pulled, points)),
+                        T.constant(0.0, dtype=out.dtype))
+        pushed = grad(projected, dummy, disconnected_inputs="ignore")
+        # Linear in the dummy vector: any value gives the same result (zeros here).
+        results.append(clone_replace([pushed], {dummy: T.zeros_like(out)})[0])
+    return results[0] if isinstance(f, Variable) else results
+
+
+def jacobian(expression, wrt, consider_constant=None, disconnected_inputs="raise"):
+    """The Jacobian of the vector ``expression`` with respect to ``wrt``.
+
+    Each entry's gradient is one step of a ``scan`` over the entries, as in
+    Theano; the result has shape ``expression.shape + wrt.shape`` (a list of
+    them for a list ``wrt``). A scalar ``expression`` gives its gradient.
+
+    >>> import numpy as np, theanine, theanine.tensor as T
+    >>> x = T.dvector('x')
+    >>> J = jacobian(T.stack([x[0] * x[1], x[1] ** 2]), x)
+    >>> theanine.function([x], J)(np.array([2.0, 3.0])).tolist()
+    [[3.0, 2.0], [0.0, 6.0]]
+    """
+    from theanine.ops.scan import scan
+    from theanine.tensor import basic as T
+    expression = T.as_tensor_variable(expression)
+    single = isinstance(wrt, Variable)
+    wrt_list = [wrt] if single else list(wrt)
+    if expression.ndim == 0:
+        rows = grad(expression, wrt_list, consider_constant, disconnected_inputs)
+        return rows[0] if single else rows
+    if expression.ndim != 1:
+        raise GradientError(f"jacobian: the expression must be a vector (or a scalar), got "
+                            f"{expression.type}; flatten it first")
+
+    def row(i):
+        return grad(expression[i], wrt_list, consider_constant, disconnected_inputs)
+    rows, _ = scan(row, sequences=T.arange(expression.shape[0]), return_list=True,
+                   name="jacobian")
+    return rows[0] if single else rows
+
+
+def hessian(cost, wrt, consider_constant=None, disconnected_inputs="raise"):
+    """The Hessian of the scalar ``cost`` with respect to the vector ``wrt``: the
+    Jacobian of its gradient (one matrix per vector of a list ``wrt``).
+
+    >>> import numpy as np, theanine, theanine.tensor as T
+    >>> x = T.dvector('x')
+    >>> H = hessian(x[0] ** 2 * x[1], x)
+    >>> theanine.function([x], H)(np.array([1.0, 2.0])).tolist()
+    [[4.0, 2.0], [2.0, 0.0]]
+    """
+    single = isinstance(wrt, Variable)
+    wrt_list = [wrt] if single else list(wrt)
+    for w in wrt_list:
+        if w.ndim != 1:
+            raise GradientError(f"hessian: each variable must be a vector, got {w.type} for "
+                                f"{w.name or w}; flatten it first")
+    blocks = [jacobian(grad(cost, w, consider_constant, disconnected_inputs), w,
+                       consider_constant, disconnected_inputs) for w in wrt_list]
+    return blocks[0] if single else blocks
+
+
 def zero_grad(x):
     """``x`` in the forward pass, but no gradient flows through it."""
     from theanine.ops.special import ZeroGrad

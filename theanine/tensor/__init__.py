@@ -6,7 +6,7 @@ Example:
     >>> T.nnet.softmax(T.dot(x, W) + b).ndim
     2
 """
-from theanine.gradient import grad  # noqa: F401
+from theanine.gradient import Lop, Rop, grad, hessian, jacobian  # noqa: F401
 from theanine.graph.basic import Constant as TensorConstant  # noqa: F401
 from theanine.graph.basic import SharedVariable as TensorSharedVariable  # noqa: F401
 from theanine.graph.basic import Variable as TensorVariable  # noqa: F401
