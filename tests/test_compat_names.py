@@ -31,6 +31,8 @@ TUTORIAL_NAMES = [
     "theano.tensor.switch", "theano.tensor.clip", "theano.tensor.concatenate",
     "theano.scan_module.until", "theano.gradient.jacobian", "theano.gradient.hessian",
     "theano.tensor.Rop", "theano.tensor.Lop", "theano.tensor.arctanh", "theano.tensor.cosh",
+    "theano.tensor.eye", "theano.tensor.tril", "theano.tensor.diag", "theano.tensor.tile",
+    "theano.tensor.extra_ops.cumsum", "theano.tensor.extra_ops.repeat", "theano.tensor.sort",
 ]
 
 

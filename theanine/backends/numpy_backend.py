@@ -17,7 +17,7 @@ import numpy as np
 
 from theanine.backends import cblas, numpy_parallel, numpy_scalar
 from theanine.backends.host_memory import keep_freed_memory
-from theanine.ops import blas, elemwise, nnet, reduce, shape, special, subtensor
+from theanine.ops import blas, cumulative, elemwise, nnet, reduce, shape, special, subtensor
 from theanine.ops.subtensor import index_source, spec_inputs
 
 def registrar(table):
@@ -184,6 +184,19 @@ def _argmax(node):
     fn = np.argmax if node.op.kind == "max" else np.argmin
     axis = node.op.axis
     return lambda x: fn(x, axis=axis)
+
+
+@register(cumulative.Cumulative)
+def _cumulative(node):
+    fn = np.cumsum if node.op.mode == "sum" else np.cumprod
+    axis, dtype = node.op.axis, np.dtype(node.outputs[0].dtype)
+    return lambda x: fn(x, axis=axis, dtype=dtype)
+
+
+@register(cumulative.Argsort)
+def _argsort(node):
+    axis = node.op.axis
+    return lambda x: np.argsort(x, axis=axis, kind="stable")
 
 
 # ---------------------------------------------------------------- shapes

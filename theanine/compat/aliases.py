@@ -67,6 +67,7 @@ MODULES = {
     "theano.sandbox": Alias(),
     "theano.sandbox.rng_mrg": Alias(("theanine.sandbox.rng_mrg",)),
     "theano.tensor.xlogx": Alias(("theanine.tensor.xlogx",)),
+    "theano.tensor.extra_ops": Alias(("theanine.tensor.extra_ops",)),
     "theano.scan_module": Alias(("theanine.ops.scan",)),
     "theano.scalar": Alias(renamed={"upcast": "theanine.compat.legacy:upcast"}),
     "theano.printing": Alias(("theanine.printing",)),
@@ -76,7 +77,7 @@ MODULES = {
 #: Theano modules that import but provide nothing: every name used from them raises
 #: with its full name (``theano.tensor.nlinalg.matrix_inverse``). GPU modules are not
 #: here on purpose: their import must fail, so that scripts take their CPU path.
-EMPTY_MODULES = ("theano.tensor.nlinalg", "theano.tensor.slinalg", "theano.tensor.extra_ops",
+EMPTY_MODULES = ("theano.tensor.nlinalg", "theano.tensor.slinalg",
                  "theano.tensor.nnet.bn", "theano.tensor.nnet.neighbours",
                  "theano.tensor.raw_random", "theano.ifelse", "theano.sparse", "theano.compile",
                  "theano.d3viz")
