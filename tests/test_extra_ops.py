@@ -53,6 +53,14 @@ CASES = [
      shapes_1_to_3d),
     ("diff", lambda x: T.diff(x, axis=0), lambda x: np.diff(x, axis=0), shapes_1_to_3d),
     ("diff_twice", lambda x: T.diff(x, n=2), lambda x: np.diff(x, n=2), shapes_1_to_3d),
+    ("roll", lambda x: T.roll(x, 2, axis=-1), lambda x: np.roll(x, 2, axis=-1),
+     shapes_1_to_3d),
+    ("roll_back_flat", lambda x: T.roll(x, -1), lambda x: np.roll(x, -1), shapes_1_to_3d),
+    ("ptp", lambda x: T.ptp(x, axis=0), lambda x: np.ptp(x, axis=0), shapes_1_to_3d),
+    ("largest", lambda x: T.largest(x, x[::-1], 0.5 * x),
+     lambda x: np.maximum(np.maximum(x, x[::-1]), 0.5 * x), shapes_1_to_3d),
+    ("smallest", lambda x: T.smallest(x, x[::-1]), lambda x: np.minimum(x, x[::-1]),
+     shapes_1_to_3d),
     ("sort", lambda x: T.sort(x), lambda x: np.sort(x), shapes_1_to_3d),
     ("sort_axis0", lambda x: T.sort(x, axis=0), lambda x: np.sort(x, axis=0),
      shapes_1_to_3d),
@@ -108,3 +116,16 @@ def test_bad_arguments_are_named():
         T.cumsum(x, axis=2)
     with pytest.raises(ValueError, match="diag: takes a vector"):
         T.diag(x, k=1)
+
+
+def test_theano_names_for_existing_functions():
+    x = T.dvector('x')
+    f = theanine.function([x], [T.square(x), T.inv(x), T.floor_div(x, 2.0), T.iround(x)])
+    square, inverse, halves, rounded = f(np.array([2.5, -1.5]))
+    np.testing.assert_array_equal(square, [6.25, 2.25])
+    np.testing.assert_array_equal(inverse, [0.4, -1 / 1.5])
+    np.testing.assert_array_equal(halves, [1.0, -1.0])
+    assert rounded.dtype == np.int64 and rounded.tolist() == [3, -2]
+    n = T.lscalar('n')
+    np.testing.assert_allclose(theanine.function([n], T.linspace(-1.0, 1.0, n))(5),
+                               np.linspace(-1, 1, 5))

@@ -15,8 +15,9 @@ from theanine.tensor import basic as _basic
 from theanine.tensor import nnet  # noqa: F401
 from theanine.tensor import extra_ops  # noqa: F401
 from theanine.tensor.extra_ops import (argsort, cumprod, cumsum, diag, diagonal, diff,  # noqa: F401
-                                       eye, identity_like, repeat, sort, squeeze, swapaxes,
-                                       tile, tril, triu)
+                                       eye, identity_like, largest, linspace, ptp, repeat,
+                                       roll, smallest, sort, squeeze, swapaxes, tile, tril,
+                                       triu)
 
 # Names that shadow builtins (sum, max, abs...) are exported on purpose, as in Theano.
 for _name in dir(_basic):

@@ -169,6 +169,7 @@ identity = _elemwise("identity", "Elementwise identity (a copy point in the grap
 abs_ = abs
 where = switch
 bitwise_and, bitwise_or, bitwise_xor = and_, or_, xor
+square, inv, floor_div = sqr, reciprocal, int_div    # Theano's other names
 
 
 def fill(model, value):
@@ -204,6 +205,11 @@ def round(x, mode=None):
         raise ValueError(f"round: mode must be 'half_away_from_zero' or 'half_to_even', "
                          f"got {mode!r}")
     return Elemwise(f"round_{mode}")(x)
+
+
+def iround(x, mode=None):
+    """``round(x, mode)`` as int64."""
+    return cast(round(x, mode), "int64")
 
 
 def ones_like(x, dtype=None):

@@ -163,6 +163,59 @@ def tile(x, reps):
     return T.reshape(copies, [r * s for r, s in zip(reps, shape)], ndim=x.ndim)
 
 
+def roll(x, shift, axis=None):
+    """``x`` shifted by ``shift`` places along ``axis`` (None: flattened), the entries
+    pushed off one end coming back at the other (as ``numpy.roll``).
+
+    >>> import numpy as np
+    >>> x = T.dvector('x')
+    >>> roll(x, 1).eval({x: np.array([1.0, 2.0, 3.0])}).tolist()
+    [3.0, 1.0, 2.0]
+    """
+    x = T.as_tensor_variable(x)
+    if axis is None:
+        return T.reshape(roll(T.flatten(x, 1), shift, 0), T.shape(x), ndim=x.ndim)
+    axis = _axis(x, axis, "roll")
+    length = x.shape[axis]
+    cut = T.mod(length - T.mod(shift, T.maximum(length, 1)), T.maximum(length, 1))
+    head, tail = [slice(None)] * x.ndim, [slice(None)] * x.ndim
+    head[axis], tail[axis] = slice(cut, None), slice(None, cut)
+    return T.concatenate([x[tuple(head)], x[tuple(tail)]], axis=axis)
+
+
+def ptp(x, axis=None, keepdims=False):
+    """Range (maximum minus minimum) along ``axis``."""
+    return T.max(x, axis, keepdims) - T.min(x, axis, keepdims)
+
+
+def largest(*args):
+    """Elementwise maximum of any number of tensors."""
+    result = args[0]
+    for arg in args[1:]:
+        result = T.maximum(result, arg)
+    return result
+
+
+def smallest(*args):
+    """Elementwise minimum of any number of tensors."""
+    result = args[0]
+    for arg in args[1:]:
+        result = T.minimum(result, arg)
+    return result
+
+
+def linspace(start, end, n, dtype=None):
+    """``n`` evenly spaced values from ``start`` to ``end`` (both included).
+
+    >>> linspace(0.0, 1.0, 3).eval().tolist()
+    [0.0, 0.5, 1.0]
+    """
+    dtype = dtype or "floatX"
+    steps = T.cast(T.arange(n), dtype)
+    width = T.cast(T.maximum(n - 1, 1), dtype)
+    return T.cast(start, dtype) + steps * ((T.cast(end, dtype) - T.cast(start, dtype)) / width)
+
+
 # ---------------------------------------------------------------- along one axis
 
 
