@@ -17,7 +17,8 @@ import numpy as np
 
 from theanine.backends import cblas, numpy_parallel, numpy_scalar
 from theanine.backends.host_memory import keep_freed_memory
-from theanine.ops import blas, cumulative, elemwise, nnet, reduce, shape, special, subtensor
+from theanine.ops import (blas, cumulative, elemwise, linalg, nnet, reduce, shape, special,
+                          subtensor)
 from theanine.ops.subtensor import index_source, spec_inputs
 
 def registrar(table):
@@ -197,6 +198,15 @@ def _cumulative(node):
 def _argsort(node):
     axis = node.op.axis
     return lambda x: np.argsort(x, axis=axis, kind="stable")
+
+
+@register(linalg.MatrixInverse, linalg.Det, linalg.Solve, linalg.Cholesky)
+def _linalg(node):
+    # np.linalg.* also serve CuPy arrays (through __array_function__).
+    fn = {linalg.MatrixInverse: np.linalg.inv, linalg.Det: np.linalg.det,
+          linalg.Solve: np.linalg.solve, linalg.Cholesky: np.linalg.cholesky}[type(node.op)]
+    dtype = np.dtype(node.outputs[0].dtype)
+    return lambda *arrays: fn(*arrays).astype(dtype, copy=False)
 
 
 # ---------------------------------------------------------------- shapes

@@ -68,6 +68,8 @@ MODULES = {
     "theano.sandbox.rng_mrg": Alias(("theanine.sandbox.rng_mrg",)),
     "theano.tensor.xlogx": Alias(("theanine.tensor.xlogx",)),
     "theano.tensor.extra_ops": Alias(("theanine.tensor.extra_ops",)),
+    "theano.tensor.nlinalg": Alias(("theanine.tensor.nlinalg",)),
+    "theano.tensor.slinalg": Alias(("theanine.tensor.slinalg",)),
     "theano.scan_module": Alias(("theanine.ops.scan",)),
     "theano.scalar": Alias(renamed={"upcast": "theanine.compat.legacy:upcast"}),
     "theano.printing": Alias(("theanine.printing",)),
@@ -77,8 +79,7 @@ MODULES = {
 #: Theano modules that import but provide nothing: every name used from them raises
 #: with its full name (``theano.tensor.nlinalg.matrix_inverse``). GPU modules are not
 #: here on purpose: their import must fail, so that scripts take their CPU path.
-EMPTY_MODULES = ("theano.tensor.nlinalg", "theano.tensor.slinalg",
-                 "theano.tensor.nnet.bn", "theano.tensor.nnet.neighbours",
+EMPTY_MODULES = ("theano.tensor.nnet.bn", "theano.tensor.nnet.neighbours",
                  "theano.tensor.raw_random", "theano.ifelse", "theano.sparse", "theano.compile",
                  "theano.d3viz")
 

@@ -13,7 +13,7 @@ from theanine.graph.basic import Variable as TensorVariable  # noqa: F401
 from theanine.graph.type import TensorType  # noqa: F401
 from theanine.tensor import basic as _basic
 from theanine.tensor import nnet  # noqa: F401
-from theanine.tensor import extra_ops  # noqa: F401
+from theanine.tensor import extra_ops, nlinalg, slinalg  # noqa: F401
 from theanine.tensor.extra_ops import (argsort, cumprod, cumsum, diag, diagonal, diff,  # noqa: F401
                                        eye, identity_like, largest, linspace, ptp, repeat,
                                        roll, smallest, sort, squeeze, swapaxes, tile, tril,
