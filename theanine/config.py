@@ -24,8 +24,11 @@ _CHOICES = {
     "floatX": ("float32", "float64", "float16"),
     "device": ("cpu", "cuda", "gpu", "auto"),
     "mode": ("FAST_RUN", "FAST_COMPILE", "DEBUG_MODE"),
+    "profile": (False, True),
 }
-_DEFAULTS = {"floatX": "float32", "device": "cpu", "mode": "FAST_RUN"}
+_DEFAULTS = {"floatX": "float32", "device": "cpu", "mode": "FAST_RUN", "profile": False}
+# Boolean flags accept what THEANO_FLAGS did: True/False, 1/0, true/false.
+_BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 #: The names of the flags theanine knows.
 FLAG_NAMES = tuple(_CHOICES)
 # Theano spelled GPUs 'gpu', 'gpu0', 'cuda0'...; all of them mean "the CUDA device".
@@ -71,6 +74,12 @@ class Config:
     def _set(self, name, value):
         if name not in _CHOICES:
             raise AttributeError(f"theanine.config has no flag {name!r}; known: {sorted(_CHOICES)}")
+        if _CHOICES[name] == (False, True):
+            value = _BOOLEANS.get(str(value).lower(), value)
+            if value not in (False, True):
+                raise ValueError(f"config.{name}={value!r} is not allowed; choose True or False")
+            self._values[name] = bool(value)
+            return
         value = str(value)
         if name == "device":
             value = value.rstrip("0123456789") or value

@@ -10,6 +10,7 @@ Example:
 """
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 
 from theanine.compile.fgraph import FunctionGraph
@@ -126,6 +127,7 @@ def function(inputs, outputs=None, updates=None, givens=None, name=None, mode=No
     """
     from theanine.config import config
     from theanine.tensor.basic import as_tensor_variable
+    started = time.perf_counter()
     if not isinstance(inputs, (list, tuple)):
         raise CompileError("function: inputs must be a list of variables, e.g. "
                            "theanine.function([x], y)")
@@ -169,9 +171,26 @@ def function(inputs, outputs=None, updates=None, givens=None, name=None, mode=No
     from theanine.backends import get_backend
     from theanine.rewrite.schedule import schedule
     nodes = schedule(fgraph, updates_final)
-    linked = link(nodes, input_vars, outputs_final, updates_final, get_backend())
+    stats = _profile_stats(profile, config, name, nodes)
+    linked = link(nodes, input_vars, outputs_final, updates_final, get_backend(), stats)
+    if stats is not None:
+        stats.compile_seconds = time.perf_counter() - started
     return Function(specs, linked, single, outputs is None, name, allow_input_downcast,
-                    fgraph, nodes, updates_final)
+                    fgraph, nodes, updates_final, stats)
+
+
+def _profile_stats(profile, config, name, nodes):
+    """The :class:`ProfileStats` the step records into, or None (not profiled).
+
+    ``profile`` may be True, False, None (then ``config.profile`` decides) or
+    a name for the profile.
+    """
+    from theanine.compile.profiling import ProfileStats, print_at_exit
+    if profile is False or (profile is None and not config.profile):
+        return None
+    stats = ProfileStats(profile if isinstance(profile, str) else name, nodes)
+    print_at_exit(stats)
+    return stats
 
 
 def _check_inputs_used(fgraph, specs, on_unused_input):
@@ -201,8 +220,10 @@ class Function:
     """A compiled function; call it with values for its inputs."""
 
     def __init__(self, specs, linked, single, no_outputs, name, allow_input_downcast,
-                 fgraph, nodes, updates):
+                 fgraph, nodes, updates, profile=None):
         self.specs = specs
+        #: the :class:`~theanine.compile.profiling.ProfileStats` of a profiled function
+        self.profile = profile
         self.linked = linked
         self.name = name
         self.fgraph = fgraph

@@ -46,11 +46,13 @@ class Linked:
         self.node_arg_names = node_arg_names
 
 
-def link(nodes, inputs, outputs, updates, backend):
+def link(nodes, inputs, outputs, updates, backend, profile=None):
     """Generate the function ``run(*input_values) -> list of outputs``.
 
     ``nodes`` is the schedule (topologically ordered Apply nodes),
-    ``updates`` a list of ``(shared_variable, new_value_variable)``.
+    ``updates`` a list of ``(shared_variable, new_value_variable)``;
+    ``profile``, a :class:`~theanine.compile.profiling.ProfileStats`, makes the
+    step time each kernel and itself into it.
     """
     names, scope = {}, {"_asarray": getattr(backend, "update_value", np.asarray),
                         "_copy": np.array}
@@ -70,6 +72,13 @@ def link(nodes, inputs, outputs, updates, backend):
 
     arg_names = [name_of(v) for v in inputs]
     lines = [f"def run({', '.join(arg_names)}):"]
+    if profile is not None:
+        from theanine.compile.profiling import clock
+        scope["_clock"], scope["_P"] = clock, profile
+        # A device that runs kernels asynchronously is waited for, so each node's
+        # time is its own.
+        scope["_sync"] = getattr(backend, "synchronize", lambda: None)
+        lines.append("    _start = _clock()")
     # A device backend moves inputs in when a call starts and outputs out at its end.
     to_device = getattr(backend, "input_to_device", None)
     to_host = getattr(backend, "output_to_host", None)
@@ -96,9 +105,13 @@ def link(nodes, inputs, outputs, updates, backend):
         outs = ", ".join(name_of(o) for o in node.outputs)
         if len(node.outputs) > 1:
             outs += ","
+        if profile is not None:
+            lines.append("    _t = _clock()")
         line_to_node[len(lines) + 1] = node
         node_arg_names[id(node)] = args
         lines.append(f"    {outs} = {kernel}({', '.join(args)})")
+        if profile is not None:
+            lines.append(f"    _sync(); _P.node_seconds[{position}] += _clock() - _t")
         dead = [name_of(v) for v in node.inputs
                 if needed_until.get(id(v)) == position and _is_temporary(v)]
         if dead:
@@ -112,6 +125,8 @@ def link(nodes, inputs, outputs, updates, backend):
         lines.append(f"    {cells[id(shared_var)]}.value = _u{k}")
     if to_host is not None:
         returned = [f"_out({r})" for r in returned]
+    if profile is not None:
+        lines.append("    _P.calls += 1; _P.step_seconds += _clock() - _start")
     lines.append(f"    return [{', '.join(returned)}]")
     # A backend may hold a context around whole steps of some graphs (the NumPy
     # backend keeps BLAS single-threaded around convolution steps).
