@@ -12,6 +12,15 @@ import pytest
 import theanine
 import theanine.tensor as T
 from theanine import config
+from theanine.compile import profiling
+
+
+@pytest.fixture(autouse=True)
+def _nothing_printed_when_pytest_exits():
+    # Profiles print at exit (Theano's behaviour); these tests' own would clutter
+    # the end of the test run.
+    yield
+    profiling._PRINT_AT_EXIT.clear()
 
 
 def _training_step(profile):
