@@ -243,3 +243,35 @@ def test_columns_of_another_geometry_are_refused():
     with pytest.raises(ValueError, match="not those of images"):
         conv2d_grad_weights(x, np.ones((2, 1, 2, 2)), (5, 5), (0, 0), (1, 1), True,
                             columns=columns)
+
+
+# ---------------------------------------------------------------- memory layouts
+
+def test_batch_innermost_results_keep_their_layout_and_give_the_same_bits():
+    """A batch-innermost convolution returns its CHWN memory as an NCHW view; the next
+    convolution, pooling and their gradients read it directly, with the values they
+    compute from a C-ordered copy."""
+    from theanine.backends import numpy_conv, numpy_pool
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((40, 3, 10, 10)).astype("float32")
+    w1 = rng.standard_normal((4, 3, 3, 3)).astype("float32")
+    w2 = rng.standard_normal((5, 4, 3, 3)).astype("float32")
+    valid = ((0, 0), (1, 1), True)
+    out = numpy_conv.conv2d(x, w1, *valid)
+    assert out.shape == (40, 4, 8, 8) and not out.flags.c_contiguous
+    assert out.transpose(1, 2, 3, 0).flags.c_contiguous
+    copy = np.ascontiguousarray(out)
+    np.testing.assert_allclose(out, reference_conv(x, w1, "valid", (1, 1), True),
+                               rtol=1e-4, atol=1e-4)
+
+    def chain(images):
+        top = numpy_conv.conv2d(images, w2, *valid)
+        pooled = numpy_pool.pool(images, (2, 2), True, (2, 2), (0, 0), "max")
+        gz = np.ones_like(pooled)
+        return [top, pooled,
+                numpy_conv.conv2d_grad_weights(images, top, (3, 3), *valid),
+                numpy_conv.conv2d_grad_weights(x, images, (3, 3), *valid),
+                numpy_conv.conv2d_grad_inputs(w1, images, (10, 10), *valid),
+                numpy_pool.max_pool_grad(images, pooled, gz, (2, 2), True, (2, 2), (0, 0))]
+    for from_view, from_copy in zip(chain(out), chain(copy)):
+        np.testing.assert_array_equal(from_view, from_copy)

@@ -14,9 +14,14 @@ take one of two layouts, chosen per shape:
   rows, and a batched ``matmul`` gives the output directly in NCHW, with no
   transposition. Used when output rows are long (LeNet's first layer: 24).
 * batch innermost (CHWN), ``(C*kh*kw, oh*ow*N)``: the copies move runs of
-  ``N`` values, at the price of transposing the images in and the result out,
-  and the product is one large GEMM. Used when output rows are short and the
-  batch is larger (LeNet's second layer: rows of 8, batch 500).
+  ``N`` values, at the price of transposing the images in, and the product is
+  one large GEMM. Used when output rows are short and the batch is larger
+  (LeNet's second layer: rows of 8, batch 500). The result is returned as it
+  lies in memory, a CHWN array seen through an NCHW-shaped transposed view:
+  the pooling and elementwise kernels that follow keep the layout of their
+  operands (``empty_like``), and read runs of ``N`` values instead of rows of
+  ``ow``. (Gradients with respect to the images are returned in NCHW order, as
+  the layer below computed its activations.)
 
 Everything that depends only on the shapes (padding, output size, layout, the
 slices of each tap) is computed once per shape and cached (:func:`plan`), and
@@ -144,6 +149,8 @@ def _padded_images(x, p, ws):
         return x
     view = x.transpose(p.layout)
     if p.pad == (0, 0):
+        if view.flags.c_contiguous:     # already in the plan's layout in memory
+            return view
         work = ws.array("images", p.padded, x.dtype)
         numpy_parallel.copy_into(work, view)
         return work
@@ -190,8 +197,11 @@ def _topgrad(dout, p, ws):
     n, f = dout.shape[:2]
     if p.per_image:
         return np.ascontiguousarray(dout).reshape(n, f, -1)
+    view = dout.transpose(p.layout)
+    if view.flags.c_contiguous:
+        return view.reshape(f, -1)
     work = ws.array("topgrad", (f,) + p.cols[3:], dout.dtype)
-    numpy_parallel.copy_into(work, dout.transpose(p.layout))
+    numpy_parallel.copy_into(work, view)
     return work.reshape(f, -1)
 
 
@@ -208,9 +218,11 @@ def conv2d_with_columns(x, w, border_mode, stride, flip, ws=None):
     if p.per_image:
         out = batched_matmul(filters, cols).reshape(x.shape[0], w.shape[0], *p.out_hw)
     else:
-        work = ws.array("out", (w.shape[0], cols.shape[1]), x.dtype)
+        work = np.empty((w.shape[0], cols.shape[1]), x.dtype)
         numpy_parallel.matmul(filters, cols, out=work)
-        out = _to_nchw(work.reshape((w.shape[0],) + p.cols[3:]), p)
+        # Returned as it lies in memory (CHWN), an NCHW-shaped view: pooling and
+        # elementwise kernels follow the layout of their operands.
+        out = work.reshape((w.shape[0],) + p.cols[3:]).transpose(p.inverse)
     return out, cols.reshape(-1)
 
 

@@ -134,7 +134,7 @@ def _winners(canvas, out, taps):
     for k, tap in enumerate(taps):
         hit = np.equal(canvas[tap], out)
         if taken is None:
-            taken = hit.copy()
+            taken = hit.copy(order="K")  # in the images' layout, as every operand here
             yield tap, hit
             continue
         first = np.greater(hit, taken)  # a maximum no earlier tap has claimed
