@@ -106,6 +106,23 @@ def test_huge_logits_give_finite_cost_and_gradient(name):
         assert not np.isfinite(bad_cost) or not np.all(np.isfinite(bad_g))
 
 
+@pytest.mark.parametrize("name", sorted(COSTS))
+def test_crossentropy_is_fused_when_only_the_scores_know_their_row_count(name):
+    """LeNet's scores have a static batch (its reshape fixes it), its labels do not:
+    the fused op, which knows its rows from the scores, replaces the picked rows."""
+    x, y = T.fmatrix('x'), T.ivector('y')
+    z = T.dot(x.reshape((7, 4)), np.ones((4, 5), dtype='float32'))
+    assert z.type.shape == (7, 5) and y.type.shape == (None,)
+    cost = COSTS[name](z, y)
+    f = theanine.function([x, y], [cost, T.grad(cost, x)])
+    assert has_op(f, CrossEntropySoftmax) and has_op(f, CrossEntropySoftmaxGrad)
+    assert not has_op(f, Softmax) and not has_op(f, LogSoftmax)
+    rng = np.random.RandomState(1)
+    xv, yv = rng.randn(7, 4).astype('float32'), rng.randint(0, 5, 7).astype('int32')
+    for got, want in zip(f(xv, yv), naive([x, y], [cost, T.grad(cost, x)])(xv, yv)):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
 def test_softmax_is_shared_with_the_fused_crossentropy():
     z, y = T.fmatrix('z'), T.ivector('y')
     p = T.nnet.softmax(z)

@@ -69,7 +69,32 @@ def _sweep(fgraph, rewriters):
 
 def _fits(outputs, replacements):
     return len(outputs) == len(replacements) and all(
-        new is None or new.type == old.type for old, new in zip(outputs, replacements))
+        new is None or _refines(old.type, new.type) for old, new in zip(outputs, replacements))
+
+
+def _refines(old, new):
+    """True if a value of type ``new`` can stand wherever one of type ``old`` is read.
+
+    The same type, or a tensor type of the same dtype and rank that knows more of
+    its static shape (``float32[20, 10]`` for ``float32[?, 10]``): a replacement
+    may know its row count where the expression it replaces did not. A known
+    length of 1 is not taken for an unknown one: it is how a rewrite that lost a
+    broadcast would show (``x[1] * y[?]`` has ``y``'s length, not ``x``'s).
+
+    >>> from theanine.graph.type import TensorType
+    >>> _refines(TensorType('float32', (None,)), TensorType('float32', (20,)))
+    True
+    >>> _refines(TensorType('float32', (20,)), TensorType('float32', (None,)))
+    False
+    >>> _refines(TensorType('float32', (None,)), TensorType('float32', (1,)))
+    False
+    """
+    if new == old:
+        return True
+    from theanine.graph.type import TensorType
+    return isinstance(old, TensorType) and isinstance(new, TensorType) and \
+        new.dtype == old.dtype and old.accepts_shape(new.shape) and \
+        all(a == b or b != 1 for a, b in zip(old.shape, new.shape))
 
 
 def inherit_source(var, known, source):
