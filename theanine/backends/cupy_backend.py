@@ -128,6 +128,15 @@ class CupyBackend:
         """A function output, back on the host as Theano's GPU functions returned it."""
         return self.to_host(value) if isinstance(value, self.xp.ndarray) else value
 
+    def synchronize(self):
+        """Wait until the device has run every queued kernel.
+
+        A profiled function (``profile=True``) calls it after each node, so that
+        each node's time is its own and not the queue's.
+        """
+        if not self.on_numpy:
+            self.xp.cuda.get_current_stream().synchronize()
+
     def kernel(self, node):
         """The callable that runs ``node`` on ``xp`` arrays."""
         factory = OVERRIDES.get(type(node.op))
