@@ -260,6 +260,8 @@ def test_batch_innermost_results_keep_their_layout_and_give_the_same_bits():
     out = numpy_conv.conv2d(x, w1, *valid)
     assert out.shape == (40, 4, 8, 8) and not out.flags.c_contiguous
     assert out.transpose(1, 2, 3, 0).flags.c_contiguous
+    image_grad = numpy_conv.conv2d_grad_inputs(w1, out, (10, 10), *valid)
+    assert image_grad.shape == x.shape and image_grad.transpose(1, 2, 3, 0).flags.c_contiguous
     copy = np.ascontiguousarray(out)
     np.testing.assert_allclose(out, reference_conv(x, w1, "valid", (1, 1), True),
                                rtol=1e-4, atol=1e-4)
@@ -275,3 +277,24 @@ def test_batch_innermost_results_keep_their_layout_and_give_the_same_bits():
                 numpy_pool.max_pool_grad(images, pooled, gz, (2, 2), True, (2, 2), (0, 0))]
     for from_view, from_copy in zip(chain(out), chain(copy)):
         np.testing.assert_array_equal(from_view, from_copy)
+
+
+def test_small_filter_gradients_are_summed_over_chunks_the_same_way_on_any_split(monkeypatch):
+    """Filter gradients with few filters and channels (LeNet's first layer) are a
+    batch of products over chunks of the columns: the sum of the one long product,
+    and the same bits however the chunks are shared between the cores."""
+    from theanine.backends import numpy_conv, numpy_parallel
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((40, 2, 12, 12)).astype("float32")
+    dout = rng.standard_normal((40, 3, 10, 10)).astype("float32")
+    args = ((3, 3), (0, 0), (1, 1), True)
+    monkeypatch.setattr(numpy_conv, "CHUNK_COLUMNS", 200)    # 20 chunks of 5 positions
+    chunked = numpy_conv.conv2d_grad_weights(x, dout, *args)
+    monkeypatch.setattr(numpy_parallel, "MIN_WORK", 1)
+    monkeypatch.setattr(numpy_parallel, "n_workers", lambda: 3)
+    np.testing.assert_array_equal(numpy_conv.conv2d_grad_weights(x, dout, *args), chunked)
+    monkeypatch.setattr(numpy_conv, "SMALL_SIDE", 0)          # one product
+    np.testing.assert_allclose(chunked, numpy_conv.conv2d_grad_weights(x, dout, *args),
+                               rtol=1e-4, atol=1e-4)
+    expected = numpy_conv.conv2d_grad_weights(x.astype("float64"), dout.astype("float64"), *args)
+    np.testing.assert_allclose(chunked, expected, rtol=1e-4, atol=1e-4)
