@@ -179,13 +179,22 @@ def test_bad_arguments_are_rejected(backend):
         pool_2d(x, ws=(2, 2), ds=(2, 2))
 
 
+def _batch_innermost(a):
+    """``a``'s values in CHWN memory, seen as NCHW (as a batch-innermost convolution returns)."""
+    return np.ascontiguousarray(a.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
+
+
+@pytest.mark.parametrize("layout", ["nchw", "chwn"])
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("ws, stride, pad", [((2, 2), None, (0, 0)), ((3, 2), (1, 2), (1, 1))])
-def test_work_split_over_cores_gives_the_same_bits(monkeypatch, mode, ws, stride, pad):
+def test_work_split_over_cores_gives_the_same_bits(monkeypatch, mode, ws, stride, pad, layout):
+    """Split over the images (NCHW) or the channels (CHWN memory): the serial bits."""
     from theanine.backends import numpy_parallel, numpy_pool
     x = _distinct_values((5, 3, 8, 7), 0)
     gz_shape = reference_pool(x, ws, True, stride or ws, pad, mode).shape
     gz = np.random.default_rng(1).standard_normal(gz_shape)
+    if layout == "chwn":
+        x, gz = _batch_innermost(x), _batch_innermost(gz)
     args = (ws, True, stride or ws, pad)
 
     def run():

@@ -6,8 +6,8 @@ tap ``(a, b)`` of every window at once. This beats reshaping into windows and
 reducing over small axes (NumPy reduces short axes slowly) by ~20x for LeNet's
 2x2 pooling. Padding and the partial windows of ``ignore_border=False`` are
 handled by placing the input on a larger *canvas* filled with a value that
-cannot win: -inf for max, 0 for sums. Large inputs are split along their
-leading axis and the slices pooled on several cores at once.
+cannot win: -inf for max, 0 for sums. Large inputs are split along the leading
+axis that is outermost in memory and the slices pooled on several cores at once.
 
 Arrays are created with ``np.*_like`` from the inputs and everything else is
 ufuncs, so the same kernels run on CuPy arrays (the CuPy backend uses them).
@@ -98,16 +98,27 @@ def _plan_of(x, ws, ignore_border, stride, pad, mode):
 
 
 def _split(kernel, result, *arrays):
-    """``kernel(result, *arrays)``, run on slices of the leading axis on several cores."""
+    """``kernel(result, *arrays)``, run on slices of one leading axis on several cores.
+
+    The axis is the leading (not pooled) one that is outermost in ``result``'s
+    memory: the images of an NCHW array, the channels of a CHWN one seen as NCHW
+    (a convolution's batch-innermost output), so that each core works on one
+    contiguous block and every inner run stays whole (LeNet's first max-pool
+    gradient: 7.2 ms split over the images of a CHWN array, 5.1 over its channels).
+    """
     if result.size == 0:
         return result
     if result.ndim < 3 or not isinstance(result, np.ndarray):   # a GPU array: no threads
         kernel(result, *arrays)
         return result
+    axis = max(range(result.ndim - 2),
+               key=lambda a: abs(result.strides[a]) if result.shape[a] > 1 else -1)
+    before = (slice(None),) * axis
 
     def job(s):
-        kernel(result[s], *(a[s] for a in arrays))
-    numpy_parallel.for_slices(job, result.shape[0], arrays[0].size)
+        index = before + (s,)
+        kernel(result[index], *(a[index] for a in arrays))
+    numpy_parallel.for_slices(job, result.shape[axis], arrays[0].size)
     return result
 
 
