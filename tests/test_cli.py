@@ -80,6 +80,18 @@ def test_other_models_train(model, extra, dataset, tmp_path, capsys):
     assert os.path.exists(os.path.join(run, "model.safetensors"))
 
 
+def test_train_profile_prints_where_the_steps_spent_their_time(dataset, tmp_path, capsys):
+    run = str(tmp_path / "profiled")
+    assert cli.main(["train", "logreg", "--dataset", dataset, "--epochs", "1", "--out", run,
+                     "--quiet", "--no-plots", "--batch-size", "50", "--profile"]) == 0
+    out = capsys.readouterr().out
+    assert "Optimization complete" in out
+    assert "Function profile: train_model" in out and "Function profile: validate_model" in out
+    assert "6 calls" in out and "Gemm" in out        # 300 examples, batches of 50
+    from theanine import config
+    assert config.profile is False                    # only for the command
+
+
 def test_lenet_trains_when_conv_exists(dataset, tmp_path):
     import theanine.tensor as T
     if getattr(T.nnet, "conv2d", None) is None:

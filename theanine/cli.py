@@ -60,6 +60,8 @@ def build_parser():
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.add_argument("--no-plots", action="store_true", help="do not draw the PNGs")
     train.add_argument("--subset", type=int, help="train on the first N examples")
+    train.add_argument("--profile", action="store_true",
+                       help="time every op of the compiled steps; print where the time went")
 
     evaluate = sub.add_parser("eval", help="error rates of a run's final model")
     evaluate.add_argument("run")
@@ -121,7 +123,14 @@ def _dispatch(args):
                 "predict": commands.predict, "plot": commands.plots,
                 "gradcheck": commands.gradcheck, "info": info, "run": run_script,
                 "bench": run_bench}
-    return handlers[args.command](args)
+    if not getattr(args, "profile", False):
+        return handlers[args.command](args)
+    from theanine.compile.profiling import print_pending
+    from theanine.config import config
+    with config.change_flags(profile=True):
+        status = handlers[args.command](args)
+    print_pending()
+    return status
 
 
 def _set_device(device):

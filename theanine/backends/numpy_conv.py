@@ -309,8 +309,8 @@ def _small_product_of_long_rows(a, b, run, ws):
     """
     columns = a.shape[1]
     groups = columns // run
-    per_chunk = max((g for g in range(1, groups + 1)
-                     if groups % g == 0 and g * run <= CHUNK_COLUMNS), default=1)
+    per_chunk = max((g for g in range(1, min(groups, CHUNK_COLUMNS // run) + 1)
+                     if groups % g == 0), default=1)
     chunks = groups // per_chunk
     a3 = a.reshape(a.shape[0], chunks, -1).transpose(1, 0, 2)
     b3 = b.reshape(b.shape[0], chunks, -1).transpose(1, 2, 0)

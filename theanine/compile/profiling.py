@@ -148,11 +148,26 @@ def print_at_exit(stats):
     _PRINT_AT_EXIT.append(stats)
 
 
-def _print_all():
+def print_pending(file=None):
+    """Print the summary of every profiled function that ran and was not printed yet.
+
+    ``theanine train --profile`` calls it when training ends; at exit it prints
+    what is left (to stderr). Returns how many summaries it printed.
+
+    >>> print_pending()
+    0
+    """
+    printed = 0
     for stats in _PRINT_AT_EXIT:
         if stats.calls and not stats.printed:
-            stats.summary(file=sys.stderr)
-            print(file=sys.stderr)
+            stats.summary(file=file)
+            print(file=sys.stdout if file is None else file)
+            printed += 1
+    return printed
+
+
+def _print_all():
+    print_pending(sys.stderr)
 
 
 clock = time.perf_counter
