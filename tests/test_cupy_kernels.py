@@ -97,6 +97,17 @@ using std::isnan; using std::isinf; using std::rint; using std::round;
 // CUDA's device math has max/min overloads for every arithmetic type; so here.
 template <class T> static inline T max(T a, T b) { return a != a ? a : (b != b ? b : (a > b ? a : b)); }
 template <class T> static inline T min(T a, T b) { return a != a ? a : (b != b ? b : (a < b ? a : b)); }
+// CUDA's device math has erfcx, erfinv and erfcinv, the C++ library does not: stand-ins
+// (Newton's method on std::erf) so the kernels around them run here. They check the
+// generated code (operand casts, dtypes), not CUDA's functions.
+template <class T> static inline T erfcx(T x) { return std::exp(x * x) * std::erfc(x); }
+template <class T> static inline T erfinv(T y) {
+  if (!(y > -1 && y < 1)) return y == 1 ? INFINITY : (y == -1 ? -INFINITY : NAN);
+  double x = 0;
+  for (int k = 0; k < 60; ++k) x -= (std::erf(x) - (double)y) / (1.1283791670955126 * std::exp(-x * x));
+  return (T)x;
+}
+template <class T> static inline T erfcinv(T y) { return erfinv((T)(1 - y)); }
 """
 
 

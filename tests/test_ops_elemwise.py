@@ -7,6 +7,7 @@ for the forward check, empty) dimensions included.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable
 
@@ -42,6 +43,11 @@ def nonzero(rng, shape):
 def inside_unit(rng, shape):
     """Inside (-1, 1), away from its ends (arcsin, arctanh, and tan's poles)."""
     return rng.uniform(-0.9, 0.9, shape)
+
+
+def inside_zero_two(rng, shape):
+    """Inside (0, 2), away from its ends (erfcinv)."""
+    return rng.uniform(0.1, 1.9, shape)
 
 
 def above_one(rng, shape):
@@ -114,6 +120,24 @@ def _softplus(x):
     return np.log1p(np.exp(x))
 
 
+# ---------------------------------------------------------------- references
+# The error functions' references come from the C library (Python's math module),
+# not from SciPy, which theanine's kernels call.
+
+_erf = np.vectorize(math.erf, otypes=[np.float64])
+_erfc = np.vectorize(math.erfc, otypes=[np.float64])
+
+
+def _inverse(function, y, increasing):
+    """The x in [-6, 6] with function(x) == y, by bisection to float64's last bit."""
+    lo, hi = np.full(np.shape(y), -6.0), np.full(np.shape(y), 6.0)
+    for _ in range(80):
+        mid = (lo + hi) / 2
+        below = (function(mid) < y) == increasing
+        lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
+    return (lo + hi) / 2
+
+
 # ---------------------------------------------------------------- the table
 
 
@@ -177,6 +201,12 @@ CASES = [
     unary("arccosh", T.arccosh, np.arccosh, above_one),
     unary("arctanh", T.arctanh, np.arctanh, inside_unit),
     unary("exp2", T.exp2, np.exp2),
+    unary("erf", T.erf, _erf),
+    unary("erfc", T.erfc, _erfc),
+    unary("erfcx", T.erfcx, lambda x: np.exp(x * x) * _erfc(x)),
+    unary("erfinv", T.erfinv, lambda y: _inverse(_erf, y, increasing=True), inside_unit),
+    unary("erfcinv", T.erfcinv, lambda y: _inverse(_erfc, y, increasing=False),
+          inside_zero_two),
     unary("trunc", T.trunc, np.trunc, off_integers),
     unary("floor", T.floor, np.floor, off_integers),
     unary("ceil", T.ceil, np.ceil, off_integers),
@@ -381,3 +411,12 @@ def test_relu_gradient_at_zero_is_zero_as_in_dlfs(backend):
     g = T.grad(T.sum(T.nnet.relu(x)), x)
     np.testing.assert_array_equal(host(g.eval({x: np.array([-1.0, 0.0, 2.0])})), [0, 0, 1])
 
+
+
+def test_error_functions_without_scipy_say_how_to_get_it(monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "scipy.special", None)    # as if not installed
+    x = T.dvector("x")
+    f = theanine.function([x], T.erf(x) * 2)
+    with pytest.raises(Exception, match=r"T.erf needs SciPy.*pip install 'theanine\[special\]'"):
+        f(np.zeros(3))

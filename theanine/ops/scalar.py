@@ -58,6 +58,28 @@ def _softplus(x, out=None):
     return np.logaddexp(0, x, out=out, dtype=x.dtype)
 
 
+def _special(name):
+    """``scipy.special.<name>``, imported when first called: SciPy is optional.
+
+    NumPy has no error function; SciPy's ufuncs (float32 and float64 loops,
+    ``out=``) are the well-kept implementation. Without SciPy the call says
+    how to get it.
+    """
+    def run(*args, out=None):
+        try:
+            import scipy.special
+        except ImportError:
+            raise ImportError(f"T.{name} needs SciPy's scipy.special, which is not "
+                              f"installed: pip install 'theanine[special]'") from None
+        function = getattr(scipy.special, name)
+        return function(*args) if out is None else function(*args, out=out)
+    run.__name__ = run.__qualname__ = name
+    return run
+
+
+_TWO_OVER_SQRT_PI = 2.0 / np.sqrt(np.pi)
+
+
 def _second(a, b, out=None):
     shape = np.broadcast_shapes(np.shape(a), np.shape(b))
     if out is not None:
@@ -122,6 +144,11 @@ def _grad_arcsinh(i, o, g): return [g / _T().sqrt(_T().sqr(i[0]) + 1)]
 def _grad_arccosh(i, o, g): return [g / _T().sqrt(_T().sqr(i[0]) - 1)]
 def _grad_arctanh(i, o, g): return [g / (1 - _T().sqr(i[0]))]
 def _grad_exp2(i, o, g): return [g * o * np.log(2.0)]
+def _grad_erf(i, o, g): return [g * _TWO_OVER_SQRT_PI * _T().exp(-_T().sqr(i[0]))]
+def _grad_erfc(i, o, g): return [-g * _TWO_OVER_SQRT_PI * _T().exp(-_T().sqr(i[0]))]
+def _grad_erfcx(i, o, g): return [g * (2 * i[0] * o - _TWO_OVER_SQRT_PI)]
+def _grad_erfinv(i, o, g): return [g * _T().exp(_T().sqr(o)) / _TWO_OVER_SQRT_PI]
+def _grad_erfcinv(i, o, g): return [-g * _T().exp(_T().sqr(o)) / _TWO_OVER_SQRT_PI]
 def _grad_second(i, o, g): return [None, g]
 def _grad_identity(i, o, g): return [g]
 
@@ -200,6 +227,11 @@ _ENTRIES = [
     _op("arccosh", 1, np.arccosh, "acosh(a)", _grad_arccosh, "float"),
     _op("arctanh", 1, np.arctanh, "atanh(a)", _grad_arctanh, "float"),
     _op("exp2", 1, np.exp2, "exp2(a)", _grad_exp2, "float"),
+    _op("erf", 1, _special("erf"), "erf(a)", _grad_erf, "float"),
+    _op("erfc", 1, _special("erfc"), "erfc(a)", _grad_erfc, "float"),
+    _op("erfcx", 1, _special("erfcx"), "erfcx(a)", _grad_erfcx, "float"),
+    _op("erfinv", 1, _special("erfinv"), "erfinv(a)", _grad_erfinv, "float"),
+    _op("erfcinv", 1, _special("erfcinv"), "erfcinv(a)", _grad_erfcinv, "float"),
     _op("trunc", 1, np.trunc, "trunc(a)", _zero_grads),
     _op("floor", 1, np.floor, "floor(a)", _zero_grads),
     _op("ceil", 1, np.ceil, "ceil(a)", _zero_grads),

@@ -148,6 +148,13 @@ arcsinh = _elemwise("arcsinh", "Elementwise inverse hyperbolic sine.")
 arccosh = _elemwise("arccosh", "Elementwise inverse hyperbolic cosine.")
 arctanh = _elemwise("arctanh", "Elementwise inverse hyperbolic tangent.")
 exp2 = _elemwise("exp2", "Elementwise ``2 ** a``.")
+erf = _elemwise("erf", "Elementwise error function ``2/sqrt(pi) * integral of exp(-t**2), 0..a`` "
+                "(needs SciPy).")
+erfc = _elemwise("erfc", "Elementwise ``1 - erf(a)``, accurate where erf is near 1 (needs SciPy).")
+erfcx = _elemwise("erfcx", "Elementwise scaled ``exp(a**2) * erfc(a)``, finite for large a "
+                  "(needs SciPy).")
+erfinv = _elemwise("erfinv", "Elementwise inverse of erf on (-1, 1) (needs SciPy).")
+erfcinv = _elemwise("erfcinv", "Elementwise inverse of erfc on (0, 2) (needs SciPy).")
 trunc = _elemwise("trunc", "Elementwise rounding toward zero.")
 floor = _elemwise("floor", "Elementwise floor.")
 ceil = _elemwise("ceil", "Elementwise ceiling.")
