@@ -17,8 +17,8 @@ import numpy as np
 
 from theanine.backends import cblas, numpy_parallel, numpy_scalar
 from theanine.backends.host_memory import keep_freed_memory
-from theanine.ops import (blas, cumulative, elemwise, linalg, nnet, reduce, shape, special,
-                          subtensor)
+from theanine.ops import (blas, cumulative, elemwise, ifelse, linalg, nnet, reduce, shape,
+                          special, subtensor)
 from theanine.ops.subtensor import index_source, spec_inputs
 
 def registrar(table):
@@ -207,6 +207,18 @@ def _linalg(node):
           linalg.Solve: np.linalg.solve, linalg.Cholesky: np.linalg.cholesky}[type(node.op)]
     dtype = np.dtype(node.outputs[0].dtype)
     return lambda *arrays: fn(*arrays).astype(dtype, copy=False)
+
+
+@register(ifelse.IfElse)
+def _ifelse(node):
+    # The linker runs ifelse lazily, in if/else blocks; this kernel, which takes
+    # both branches computed, serves constant folding.
+    n = node.op.n_outs
+
+    def choose(condition, *branches):
+        chosen = branches[:n] if condition else branches[n:]
+        return chosen[0] if n == 1 else tuple(chosen)
+    return choose
 
 
 # ---------------------------------------------------------------- shapes

@@ -20,19 +20,46 @@ import itertools
 
 import numpy as np
 
+from theanine.compile.branches import branch_plan
 from theanine.graph.basic import Constant, SharedVariable
 
 _counter = itertools.count()
 
 
-def view_root(var):
-    """The leaf variable whose memory ``var`` may share (or ``var`` itself)."""
-    while var.owner is not None:
-        view_map = var.owner.op.view_map
-        if var.index not in view_map:
-            break
-        var = var.owner.inputs[view_map[var.index]]
-    return var
+def view_sources(op, index):
+    """The input positions whose memory output ``index`` of ``op`` may share.
+
+    An op's ``view_map`` maps an output to one input, or to a tuple of inputs
+    when it may be a view of any of them (``ifelse`` returns one of its branches).
+
+    >>> from theanine.ops.ifelse import IfElse
+    >>> view_sources(IfElse(2), 1)
+    (2, 4)
+    """
+    source = op.view_map.get(index)
+    if source is None:
+        return ()
+    return source if isinstance(source, tuple) else (source,)
+
+
+def view_roots(var):
+    """The variables whose memory ``var`` may share: ``[var]`` when it is no view.
+
+    Each root is a leaf (input, shared variable, constant) or a result that is
+    not a view.
+    """
+    roots, stack, seen = [], [var], set()
+    while stack:
+        v = stack.pop()
+        if id(v) in seen:
+            continue
+        seen.add(id(v))
+        sources = view_sources(v.owner.op, v.index) if v.owner is not None else ()
+        if sources:
+            stack.extend(v.owner.inputs[i] for i in sources)
+        else:
+            roots.append(v)
+    return roots
 
 
 class Linked:
@@ -96,26 +123,50 @@ def link(nodes, inputs, outputs, updates, backend, profile=None):
             cells[id(var)] = f"S{len(cells)}"
             scope[cells[id(var)]] = var.container
 
-    needed_until = _last_uses(nodes, outputs, updates)
+    top, blocks = branch_plan(nodes, outputs, updates)
+    position_of = {id(node): k for k, node in enumerate(nodes)}
+    # What a branch computes stays until the call returns: only top-level results
+    # are dropped after their last use.
+    top_ids = {id(node) for node in top}
+    in_branches = {id(out) for node in nodes if id(node) not in top_ids
+                   for out in node.outputs}
+    needed_until = _last_uses(top, blocks, outputs, updates)
     line_to_node, node_arg_names = {}, {}
-    for position, node in enumerate(nodes):
-        kernel = f"kernel{position}"
-        scope[kernel] = backend.kernel(node)
-        args = [name_of(v) for v in node.inputs]
-        outs = ", ".join(name_of(o) for o in node.outputs)
-        if len(node.outputs) > 1:
-            outs += ","
-        if profile is not None:
-            lines.append("    _t = _clock()")
-        line_to_node[len(lines) + 1] = node
-        node_arg_names[id(node)] = args
-        lines.append(f"    {outs} = {kernel}({', '.join(args)})")
-        if profile is not None:
-            lines.append(f"    _sync(); _P.node_seconds[{position}] += _clock() - _t")
-        dead = [name_of(v) for v in node.inputs
-                if needed_until.get(id(v)) == position and _is_temporary(v)]
-        if dead:
-            lines.append(f"    del {', '.join(sorted(set(dead)))}")
+
+    def emit(block, indent):
+        pad = " " * indent
+        for node in block:
+            position = position_of[id(node)]
+            outs = ", ".join(name_of(o) for o in node.outputs)
+            if len(node.outputs) > 1:
+                outs += ","
+            if id(node) in blocks:
+                # An ifelse: each branch's own nodes run in its block only.
+                n = node.op.n_outs
+                lines.append(f"{pad}if {name_of(node.inputs[0])}:")
+                for branch, values in enumerate((node.inputs[1:1 + n], node.inputs[1 + n:])):
+                    if branch:
+                        lines.append(f"{pad}else:")
+                    emit(blocks[id(node)][branch], indent + 4)
+                    lines.append(f"{pad}    {outs} = {', '.join(name_of(v) for v in values)}")
+            else:
+                kernel = f"kernel{position}"
+                scope[kernel] = backend.kernel(node)
+                args = [name_of(v) for v in node.inputs]
+                if profile is not None:
+                    lines.append(f"{pad}_t = _clock()")
+                line_to_node[len(lines) + 1] = node
+                node_arg_names[id(node)] = args
+                lines.append(f"{pad}{outs} = {kernel}({', '.join(args)})")
+                if profile is not None:
+                    lines.append(f"{pad}_sync(); _P.node_seconds[{position}] += _clock() - _t")
+            if indent == 4:
+                dead = [name_of(v) for v in _reads(node, blocks)
+                        if needed_until.get(id(v)) is node and _is_temporary(v)
+                        and id(v) not in in_branches]
+                if dead:
+                    lines.append(f"{pad}del {', '.join(sorted(set(dead)))}")
+    emit(top, 4)
 
     returned = [_owned(v, name_of(v), keep_root=None) for v in outputs]
     for k, (shared_var, value) in enumerate(updates):
@@ -158,17 +209,32 @@ def _owned(var, name, keep_root):
     other than ``keep_root`` is copied, so later in-place updates or the
     caller's own writes cannot change it behind anyone's back.
     """
-    root = view_root(var)
-    if var.ndim and root.owner is None and root is not keep_root:
+    if var.ndim and any(root.owner is None and root is not keep_root
+                        for root in view_roots(var)):
         return f"_copy({name})"
     return name
 
 
-def _last_uses(nodes, outputs, updates):
+def _reads(node, blocks):
+    """The variables ``node`` reads, those of the nodes in its branches included."""
+    if id(node) not in blocks:
+        return node.inputs
+    found = list(node.inputs)
+    for block in blocks[id(node)]:
+        for inner in block:
+            found.extend(_reads(inner, blocks))
+    return found
+
+
+def _last_uses(top, blocks, outputs, updates):
+    """``{id(variable): the top-level node after which nothing reads it}``.
+
+    Variables that outputs or updates return are absent: they live to the end.
+    """
     last = {}
-    for position, node in enumerate(nodes):
-        for var in node.inputs:
-            last[id(var)] = position
+    for node in top:
+        for var in _reads(node, blocks):
+            last[id(var)] = node
     for var in itertools.chain(outputs, (v for _, v in updates)):
-        last[id(var)] = len(nodes)
+        last.pop(id(var), None)
     return last

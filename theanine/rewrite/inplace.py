@@ -32,7 +32,7 @@ Example:
 """
 from __future__ import annotations
 
-from theanine.compile.linker import view_root
+from theanine.compile.linker import view_roots
 from theanine.graph.basic import SharedVariable
 from theanine.ops.blas import Gemm
 from theanine.ops.elemwise import Elemwise
@@ -63,7 +63,7 @@ def inplace(fgraph):
 
 
 def _is_private_temporary(var, node, clients):
-    return var.owner is not None and view_root(var) is var and \
+    return var.owner is not None and view_roots(var) == [var] and \
         [reader for reader, _ in clients.get(id(var), ())] == [node]
 
 

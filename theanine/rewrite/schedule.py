@@ -24,10 +24,12 @@ class ScheduleCycleError(RuntimeError):
 
 def aliases(var, order):
     """``var`` and every variable that is (a view of a view of...) a view of it."""
+    from theanine.compile.linker import view_sources
     views = {}
     for node in order:
-        for out, inp in node.op.view_map.items():
-            views.setdefault(id(node.inputs[inp]), []).append(node.outputs[out])
+        for out in node.op.view_map:
+            for inp in view_sources(node.op, out):
+                views.setdefault(id(node.inputs[inp]), []).append(node.outputs[out])
     result, stack, seen = [], [var], set()
     while stack:
         v = stack.pop()
