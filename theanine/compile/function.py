@@ -314,7 +314,20 @@ class Function:
                 details.append(f"{getattr(value, 'shape', ())} {getattr(value, 'dtype', '')}")
         inputs = f" on inputs of shape/dtype {', '.join(details)}" if details else ""
         return ExecutionError(f"{self.name or 'function'}: {node.op} failed{inputs}: "
-                              f"{type(exc).__name__}: {exc}{describe(node.source)}")
+                              f"{type(exc).__name__}: {exc}{describe(node.source)}"
+                              f"{_hint(exc)}")
 
 
 _MISSING = object()
+
+
+def _hint(exc):
+    """What to do about a failure whose NumPy message is obscure, or ''."""
+    if isinstance(exc, ValueError) and "non-broadcastable output operand" in str(exc):
+        # A fused kernel writes into a buffer shaped like an input that the graph
+        # believed full-size; Theano raised here too (dimensions are broadcast only
+        # where the type says so).
+        return ("\n  hint: an input has length 1 on an axis that its type does not mark "
+                "broadcastable; declare it (T.row, T.col, a shape with 1, "
+                "x.dimshuffle('x', 0)) so that the graph broadcasts it")
+    return ""
