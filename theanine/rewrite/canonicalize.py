@@ -18,10 +18,12 @@ Rewriters that remove work without changing the value:
 * the fused cross-entropy gradient takes the mean's one-element row gradient
   as it is, without a fill to the number of rows;
 * ``argmax(softmax(z), axis=-1)`` -> ``argmax(z, axis=-1)``: the same index
-  without computing probabilities.
+  without computing probabilities;
+* an ``ifelse`` whose condition is a constant is the branch it picks.
 
 Constants these rewrites expose are folded in the same sweeps. The driver
-accepts a replacement only when its type equals the original's, so ``x + 0``
+accepts a replacement only when its type equals the original's or knows more
+of its static shape (never a length of 1 for an unknown one), so ``x + 0``
 where the 0 broadcasts ``x`` to a bigger shape is kept.
 
 Example:
@@ -36,6 +38,7 @@ Example:
 """
 from __future__ import annotations
 
+from theanine.graph.basic import Constant
 from theanine.ops.elemwise import DimShuffle, Elemwise
 from theanine.ops.nnet import CrossEntropySoftmaxGrad, LogSoftmax, Softmax
 from theanine.ops.reduce import Argmax, Reduce
@@ -250,11 +253,20 @@ def slice_before_unary(node):
     return [inner.op(node.op(inner.inputs[0], *node.inputs[1:]))]
 
 
+def constant_condition(node):
+    """``ifelse(c, then, else)`` with a constant ``c`` -> the branch ``c`` picks."""
+    from theanine.ops.ifelse import IfElse
+    if not isinstance(node.op, IfElse) or not isinstance(node.inputs[0], Constant):
+        return None
+    n = node.op.n_outs
+    return list(node.inputs[1:1 + n] if node.inputs[0].data else node.inputs[1 + n:])
+
+
 REWRITERS = [
     fold_static_shape, fold_constants, useless_arithmetic, double_negation, useless_cast,
     useless_fill, fill_sink, shape_only_use, merge_dimshuffles, elemwise_below_broadcast,
     sum_of_negation, sum_of_squares, row_gradient_fill, argmax_of_softmax,
-    useless_specify_shape, slice_before_unary,
+    useless_specify_shape, slice_before_unary, constant_condition,
 ]
 
 
