@@ -71,6 +71,16 @@ def test_summary_names_op_classes_nodes_and_the_user_lines_that_built_them():
     assert text.count(f"built at {__file__}:") == len(step.nodes)
 
 
+def test_a_graph_built_in_one_place_names_it_once():
+    x = T.dvector("x")
+    f = theanine.function([x], T.exp(x).sum() * 2, profile=True)    # every node from here
+    f(np.ones(3))
+    out = io.StringIO()
+    f.profile.summary(file=out)
+    text = out.getvalue()
+    assert text.count("built at") == 1 and f"every node built at {__file__}:" in text
+
+
 def test_reset_forgets_the_warm_up():
     step, x, y = _training_step(profile=True)
     step(x, y)

@@ -112,6 +112,12 @@ class ProfileStats:
         write(f"  {in_kernels:.4g} s ({share:.1f} %) in {len(self.nodes)} kernels; "
               f"the rest is the step's own Python and the updates")
         total = in_kernels or 1.0
+        # One place for every node (a graph built by a library or the command line):
+        # said once, not under each node.
+        places = {(n.source.filename, n.source.lineno) if n.source else None for n in self.nodes}
+        per_node_place = len(places) > 1
+        if not per_node_place and self.nodes and self.nodes[0].source is not None:
+            write(f"  every node built at {_place(self.nodes[0].source)}")
         write()
         write("Class")
         write("  <% time> <cumulative %> <us per call> <nodes> <op class>")
@@ -126,9 +132,12 @@ class ProfileStats:
         for position, node, spent in self.by_node()[:n_apply_to_print]:
             write(f"  {100 * spent / total:6.1f}%  {1e6 * spent / self.calls:10.1f}  "
                   f"{position:5d}  {_describe_node(node)}")
-            if node.source is not None:
-                write(f"                          built at {node.source.filename}:"
-                      f"{node.source.lineno} ({node.source.text or node.source.function})")
+            if per_node_place and node.source is not None:
+                write(f"                          built at {_place(node.source)}")
+
+
+def _place(source):
+    return f"{source.filename}:{source.lineno} ({source.text or source.function})"
 
 
 def _describe_node(node):
