@@ -95,11 +95,16 @@ def test_unknown_module_is_an_unsupported_import_error():
             importlib.import_module('theano.misc.pkl_utils')
 
 
-def test_custom_ops_are_reported_with_a_hint():
+def test_custom_ops_resolve_to_python_ops():
+    from theanine.graph.basic import Apply
+    from theanine.ops.python_op import PythonOp, as_op
     with installed():
         import theano
-        with pytest.raises(UnsupportedAttributeError, match="custom ops"):
-            theano.Op
+        from theano import gof
+        from theano.compile.ops import as_op as legacy_as_op
+        assert theano.Op is PythonOp and gof.Op is PythonOp
+        assert theano.Apply is Apply and gof.Apply is Apply
+        assert legacy_as_op is as_op
 
 
 def test_dunder_lookups_are_plain_attribute_errors():

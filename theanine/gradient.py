@@ -119,7 +119,10 @@ def grad(cost, wrt, consider_constant=None, disconnected_inputs="raise",
         # Outputs that are not tensors (a random op's new state) have no gradient.
         out_grads = [g if g is not None or not isinstance(o.type, TensorType)
                      else T.zeros_like(o) for g, o in zip(out_grads, node.outputs)]
-        in_grads = node.op.grad(node.inputs, node.outputs, out_grads)
+        # Theano-style ops (PythonOp) answer L_op with their grad(inputs, output_grads).
+        l_op = getattr(node.op, "L_op", None)
+        in_grads = l_op(node.inputs, node.outputs, out_grads) if l_op is not None else \
+            node.op.grad(node.inputs, node.outputs, out_grads)
         if len(in_grads) != len(node.inputs):
             raise GradientError(f"{node.op}.grad returned {len(in_grads)} gradients for "
                                 f"{len(node.inputs)} inputs")

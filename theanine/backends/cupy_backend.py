@@ -142,10 +142,20 @@ class CupyBackend:
         factory = OVERRIDES.get(type(node.op))
         if factory is not None:
             return factory(node, self.xp)
-        try:
-            return numpy_backend.KERNELS[type(node.op)](node)
-        except KeyError:
-            raise NotImplementedError(f"the cupy backend has no kernel for {node.op}") from None
+        factory = numpy_backend.KERNELS.get(type(node.op))
+        if factory is not None:
+            return factory(node)
+        if hasattr(node.op, "perform"):      # an op written in Python: run on the host
+            from theanine.ops.python_op import perform_kernel
+            on_host = perform_kernel(node)
+
+            def run(*arrays):
+                results = on_host(*[self.to_host(a) for a in arrays])
+                if isinstance(results, tuple):
+                    return tuple(self.to_device(r) for r in results)
+                return self.to_device(results)
+            return run
+        raise NotImplementedError(f"the cupy backend has no kernel for {node.op}")
 
 
 # ---------------------------------------------------------------- elementwise

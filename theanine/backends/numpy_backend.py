@@ -79,11 +79,13 @@ class NumpyBackend:
 
     def kernel(self, node):
         """The callable that runs ``node`` on NumPy arrays."""
-        try:
-            factory = KERNELS[type(node.op)]
-        except KeyError:
-            raise NotImplementedError(f"the numpy backend has no kernel for {node.op}") from None
-        return factory(node)
+        factory = KERNELS.get(type(node.op))
+        if factory is not None:
+            return factory(node)
+        if hasattr(node.op, "perform"):      # an op written in Python (PythonOp)
+            from theanine.ops.python_op import perform_kernel
+            return perform_kernel(node)
+        raise NotImplementedError(f"the numpy backend has no kernel for {node.op}")
 
 
 # ---------------------------------------------------------------- elementwise

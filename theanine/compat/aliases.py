@@ -54,7 +54,17 @@ class Alias:
 MODULES = {
     "theano": Alias(("theanine",), {"dot": "theanine.tensor:dot",
                                    "pp": "theanine.printing:pp",
-                                   "Param": "theanine.compat.legacy:Param"}),
+                                   "Param": "theanine.compat.legacy:Param",
+                                   "Op": "theanine.ops.python_op:PythonOp",
+                                   "Apply": "theanine.graph.basic:Apply",
+                                   "Variable": "theanine.graph.basic:Variable"}),
+    "theano.gof": Alias(renamed={"Op": "theanine.ops.python_op:PythonOp",
+                                 "Apply": "theanine.graph.basic:Apply",
+                                 "Variable": "theanine.graph.basic:Variable"}),
+    "theano.compile": Alias(renamed={"function": "theanine:function", "In": "theanine:In",
+                                     "shared": "theanine:shared",
+                                     "as_op": "theanine.ops.python_op:as_op"}),
+    "theano.compile.ops": Alias(renamed={"as_op": "theanine.ops.python_op:as_op"}),
     "theano.tensor": Alias(("theanine.tensor",)),
     "theano.tensor.nnet": Alias(("theanine.tensor.nnet",)),
     "theano.tensor.nnet.conv": Alias(renamed={"conv2d": "theanine.compat.legacy:conv2d"}),
@@ -82,7 +92,7 @@ MODULES = {
 #: with its full name (``theano.tensor.nlinalg.matrix_inverse``). GPU modules are not
 #: here on purpose: their import must fail, so that scripts take their CPU path.
 EMPTY_MODULES = ("theano.tensor.nnet.neighbours",
-                 "theano.tensor.raw_random", "theano.sparse", "theano.compile",
+                 "theano.tensor.raw_random", "theano.sparse",
                  "theano.d3viz")
 
 

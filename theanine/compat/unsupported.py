@@ -19,8 +19,6 @@ DOC = "docs/THEANO_COMPAT.md"
 #: What to do instead, for Theano names whose absence needs more than the plain message.
 #: A hint for a module also covers every name inside it.
 HINTS = {
-    "theano.Op": "custom ops with perform() or c_code() cannot run on theanine; write the "
-                 "computation with theano.tensor functions",
     "theano.gpuarray": "run with THEANO_FLAGS=device=cuda: the same graph runs on the GPU",
     "theano.sandbox.cuda": "run with THEANO_FLAGS=device=cuda: the same graph runs on the GPU",
     "theano.printing.pydotprint": "use theano.printing.debugprint",

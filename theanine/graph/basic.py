@@ -206,8 +206,19 @@ class Apply:
     def __init__(self, op, inputs, output_types, source=None):
         self.op = op
         self.inputs = list(inputs)
-        self.outputs = [Variable(t, owner=self, index=i) for i, t in enumerate(output_types)]
+        self.outputs = [self._output(t, i) for i, t in enumerate(output_types)]
         self.source = source if source is not None else user_frame()
+
+    def _output(self, type_or_variable, index):
+        # Theano's ops pass fresh variables (``x.type()``) where theanine's pass types;
+        # such a variable becomes the output itself.
+        if not isinstance(type_or_variable, Variable):
+            return Variable(type_or_variable, owner=self, index=index)
+        if type_or_variable.owner is not None:
+            raise ValueError(f"{self.op}: output {index} ({type_or_variable}) is already "
+                             f"computed by {type_or_variable.owner.op}; pass x.type()")
+        type_or_variable.owner, type_or_variable.index = self, index
+        return type_or_variable
 
     @property
     def out(self):
