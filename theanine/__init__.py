@@ -19,10 +19,12 @@ from theanine.compile.function import Function, In, function
 from theanine.gradient import grad
 from theanine import tensor, printing
 from theanine.printing import debugprint, pprint
-from theanine.graph.basic import Variable, Constant, SharedVariable
+from theanine.graph.basic import Apply, Variable, Constant, SharedVariable
+from theanine.ops.python_op import PythonOp, as_op
 from theanine.ops.scan import scan, until
 
 __version__ = "0.1.0"
 
 __all__ = ["config", "shared", "function", "In", "Function", "grad", "tensor", "printing",
-           "debugprint", "pprint", "Variable", "Constant", "SharedVariable", "scan", "until"]
+           "debugprint", "pprint", "Variable", "Constant", "SharedVariable", "scan", "until",
+           "Apply", "PythonOp", "as_op"]
