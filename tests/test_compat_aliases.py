@@ -9,7 +9,7 @@ import pytest
 import theanine
 import theanine.tensor as TT
 from theanine.compat import installed
-from theanine.compat.unsupported import UnsupportedAttributeError, UnsupportedModuleError
+from theanine.compat.unsupported import UnsupportedModuleError
 from theanine.errors import UnsupportedError
 
 

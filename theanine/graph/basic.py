@@ -21,7 +21,7 @@ import numpy as np
 
 from theanine.errors import ShapeError
 from theanine.graph.source import user_frame
-from theanine.graph.type import TensorType, RandomStateType
+from theanine.graph.type import TensorType
 from theanine.graph.operators import TensorOperators
 
 _ids = itertools.count()

@@ -84,7 +84,7 @@ class Solve(Op):
 
     def grad(self, inputs, outputs, output_grads):
         from theanine.tensor import basic as T
-        (a, b), (x,), (g,) = inputs, outputs, output_grads
+        (a, _), (x,), (g,) = inputs, outputs, output_grads
         grad_b = Solve()(_transpose(a), g)
         grad_a = -(T.outer(grad_b, x) if x.ndim == 1 else T.dot(grad_b, _transpose(x)))
         return [grad_a, grad_b]

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from theanine.graph.basic import Constant
 from theanine.ops.blas import Dot, Gemm
 from theanine.ops.elemwise import DimShuffle, Elemwise
 from theanine.ops.shape import SpecifyShape
