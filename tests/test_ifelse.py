@@ -167,3 +167,15 @@ def test_a_constant_condition_leaves_only_its_branch():
     assert not any(isinstance(n.op, IfElse) for n in f.nodes)
     assert "exp" not in " ".join(str(n.op) for n in f.nodes)
     assert float(f(2.0)) == 20.0
+
+
+def test_ifelse_inside_a_scan_step_and_its_gradient():
+    x = T.dvector("x")
+
+    def step(v, acc):
+        return ifelse(T.gt(v, 0), acc + v * v, acc - v)
+    out, _ = theanine.scan(step, sequences=x, outputs_info=T.constant(0.0, dtype="float64"))
+    f = theanine.function([x], [out[-1], T.grad(out[-1], x)])
+    total, gradient = f(np.array([1.0, -2.0, 3.0]))
+    assert float(total) == 12.0                     # 1, then + 2, then + 9
+    np.testing.assert_array_equal(gradient, [2.0, -1.0, 6.0])
