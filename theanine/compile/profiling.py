@@ -6,8 +6,9 @@ time per node, and ``summary()`` prints it by op class and by node, each node
 with the user's line that built it. With ``THEANINE_FLAGS=profile=True`` every
 function is profiled. As in Theano, the summaries of profiled functions that
 ran are printed (to stderr) when the process exits, except those whose
-``summary()`` the program printed itself. Timing costs about a microsecond per kernel, so a profiled step is
-slower than a plain one; the shares are what to read.
+``summary()`` the program printed itself. Timing costs about a microsecond per
+kernel, so a profiled step is slower than a plain one; the shares are what to
+read.
 
 On a GPU the kernels run asynchronously: a profiled step waits for each one
 (the backend's ``synchronize``), so each node's time is its own.
