@@ -287,6 +287,17 @@ def _zero_grad(node):
     return lambda x: x
 
 
+@register(special.Assert)
+def _assert(node):
+    message = node.op.message
+
+    def check(x, *conditions):
+        if not all(bool(c) for c in conditions):
+            raise AssertionError(message)
+        return x
+    return check
+
+
 # ---------------------------------------------------------------- indexing
 
 def _compile_lambda(source, namespace=None):

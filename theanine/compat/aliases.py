@@ -86,13 +86,13 @@ MODULES = {
     "theano.gradient": Alias(("theanine.gradient",)),
     "theano.ifelse": Alias(("theanine.ifelse",)),
     "theano.tensor.nnet.bn": Alias(("theanine.tensor.bn",)),
+    "theano.tensor.nnet.neighbours": Alias(("theanine.tensor.neighbours",)),
 }
 
 #: Theano modules that import but provide nothing: every name used from them raises
 #: with its full name (``theano.tensor.nlinalg.matrix_inverse``). GPU modules are not
 #: here on purpose: their import must fail, so that scripts take their CPU path.
-EMPTY_MODULES = ("theano.tensor.nnet.neighbours",
-                 "theano.tensor.raw_random", "theano.sparse",
+EMPTY_MODULES = ("theano.tensor.raw_random", "theano.sparse",
                  "theano.d3viz")
 
 
