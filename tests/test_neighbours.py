@@ -113,4 +113,7 @@ def test_theano_module_resolves_through_the_compat_alias():
     import theanine.compat.aliases as aliases
     with aliases.installed():
         from theano.tensor.nnet.neighbours import images2neibs as legacy
+        from theano.tensor.opt import Assert
     assert legacy is images2neibs
+    from theanine.ops.special import Assert as native
+    assert Assert is native

@@ -87,6 +87,7 @@ MODULES = {
     "theano.ifelse": Alias(("theanine.ifelse",)),
     "theano.tensor.nnet.bn": Alias(("theanine.tensor.bn",)),
     "theano.tensor.nnet.neighbours": Alias(("theanine.tensor.neighbours",)),
+    "theano.tensor.opt": Alias(renamed={"Assert": "theanine.ops.special:Assert"}),
 }
 
 #: Theano modules that import but provide nothing: every name used from them raises
