@@ -42,6 +42,8 @@ def _cases():
     """``(name, input dtypes, output dtype)`` for every scalar op and the dtypes it takes."""
     cases = []
     for name, op in SCALAR_OPS.items():
+        if op.c_expr is None:           # run on the host under CuPy, never in a kernel
+            continue
         for dtype in ("float32", "float64", "int64"):
             if dtype == "int64" and name in ("isnan", "isinf", "invert", "round_half_to_even",
                                              "round_half_away_from_zero", "floor", "ceil", "trunc"):

@@ -128,6 +128,26 @@ _erf = np.vectorize(math.erf, otypes=[np.float64])
 _erfc = np.vectorize(math.erfc, otypes=[np.float64])
 
 
+_lgamma = np.vectorize(math.lgamma, otypes=[np.float64])
+_gamma = np.vectorize(math.gamma, otypes=[np.float64])
+_BERNOULLI = [1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6]   # B2 ... B14
+
+
+def _polygamma(n, x):
+    """psi^(n)(x) from first principles: 20 terms of the series, then Euler-Maclaurin."""
+    shift, z = 20, x + 20
+    if n == 0:
+        head = -sum(1.0 / (x + k) for k in range(shift))
+        return head + np.log(z) - 0.5 / z - sum(b / (2 * j) / z ** (2 * j)
+                                                for j, b in enumerate(_BERNOULLI, 1))
+    s = n + 1
+    zeta = sum((x + k) ** -s for k in range(shift)) + z ** (1 - s) / (s - 1) + 0.5 * z ** -s
+    for j, b in enumerate(_BERNOULLI, 1):
+        zeta = zeta + b / math.factorial(2 * j) * math.prod(s + i for i in range(2 * j - 1)) \
+            * z ** (-s - 2 * j + 1)
+    return (-1) ** (n + 1) * math.factorial(n) * zeta
+
+
 def _inverse(function, y, increasing):
     """The x in [-6, 6] with function(x) == y, by bisection to float64's last bit."""
     lo, hi = np.full(np.shape(y), -6.0), np.full(np.shape(y), 6.0)
@@ -207,6 +227,11 @@ CASES = [
     unary("erfinv", T.erfinv, lambda y: _inverse(_erf, y, increasing=True), inside_unit),
     unary("erfcinv", T.erfcinv, lambda y: _inverse(_erfc, y, increasing=False),
           inside_zero_two),
+    unary("gammaln", T.gammaln, _lgamma, positive),
+    unary("gamma", T.gamma, _gamma, positive),
+    unary("polygamma", lambda x: T.polygamma(1, x), lambda x: _polygamma(1, x), positive),
+    unary("psi", T.psi, lambda x: _polygamma(0, x), positive),
+    unary("polygamma_2", lambda x: T.polygamma(2, x), lambda x: _polygamma(2, x), positive),
     unary("trunc", T.trunc, np.trunc, off_integers),
     unary("floor", T.floor, np.floor, off_integers),
     unary("ceil", T.ceil, np.ceil, off_integers),

@@ -162,6 +162,12 @@ class CupyBackend:
 
 @override(elemwise.Elemwise, Fused)
 def _elementwise(node, xp):
+    if isinstance(node.op, elemwise.Elemwise) and node.op.scalar_op.c_expr is None \
+            and xp is not np:
+        # No C expression (polygamma): NumPy's kernel, on the host.
+        on_host = numpy_backend.KERNELS[elemwise.Elemwise](node)
+        return lambda *arrays: xp.asarray(on_host(*[
+            xp.asnumpy(a) if isinstance(a, xp.ndarray) else a for a in arrays]))
     if isinstance(node.op, elemwise.Elemwise):
         # One generated kernel per op too: a 1-instruction program. Its inputs are the
         # node's distinct inputs (``x * x`` reads x once).

@@ -80,6 +80,17 @@ def _special(name):
 _TWO_OVER_SQRT_PI = 2.0 / np.sqrt(np.pi)
 
 
+def _polygamma(n, x, out=None):
+    # scipy.special.polygamma is a Python function over gamma and zeta: no out=, and
+    # float64 results; computed so, then stored in the output's dtype.
+    result = _special("polygamma")(np.asarray(n).astype(np.int64), x)
+    if out is None:
+        value = np.asarray(result).astype(np.result_type(x), copy=False)
+        return value[()] if value.ndim == 0 else value      # a 0-d result as a scalar
+    out[...] = result
+    return out
+
+
 def _second(a, b, out=None):
     shape = np.broadcast_shapes(np.shape(a), np.shape(b))
     if out is not None:
@@ -149,6 +160,9 @@ def _grad_erfc(i, o, g): return [-g * _TWO_OVER_SQRT_PI * _T().exp(-_T().sqr(i[0
 def _grad_erfcx(i, o, g): return [g * (2 * i[0] * o - _TWO_OVER_SQRT_PI)]
 def _grad_erfinv(i, o, g): return [g * _T().exp(_T().sqr(o)) / _TWO_OVER_SQRT_PI]
 def _grad_erfcinv(i, o, g): return [-g * _T().exp(_T().sqr(o)) / _TWO_OVER_SQRT_PI]
+def _grad_gammaln(i, o, g): return [g * _T().polygamma(0, i[0])]
+def _grad_gamma(i, o, g): return [g * o * _T().polygamma(0, i[0])]
+def _grad_polygamma(i, o, g): return [None, g * _T().polygamma(i[0] + 1, i[1])]
 def _grad_second(i, o, g): return [None, g]
 def _grad_identity(i, o, g): return [g]
 
@@ -232,6 +246,11 @@ _ENTRIES = [
     _op("erfcx", 1, _special("erfcx"), "erfcx(a)", _grad_erfcx, "float"),
     _op("erfinv", 1, _special("erfinv"), "erfinv(a)", _grad_erfinv, "float"),
     _op("erfcinv", 1, _special("erfcinv"), "erfcinv(a)", _grad_erfcinv, "float"),
+    _op("gammaln", 1, _special("gammaln"), "lgamma(a)", _grad_gammaln, "float"),
+    _op("gamma", 1, _special("gamma"), "tgamma(a)", _grad_gamma, "float"),
+    # No C expression: CUDA has no polygamma. Such ops are not fused; the CuPy
+    # backend runs them on the host.
+    _op("polygamma", 2, _polygamma, None, _grad_polygamma, "last"),
     _op("trunc", 1, np.trunc, "trunc(a)", _zero_grads),
     _op("floor", 1, np.floor, "floor(a)", _zero_grads),
     _op("ceil", 1, np.ceil, "ceil(a)", _zero_grads),

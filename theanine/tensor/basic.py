@@ -155,6 +155,48 @@ erfcx = _elemwise("erfcx", "Elementwise scaled ``exp(a**2) * erfc(a)``, finite f
                   "(needs SciPy).")
 erfinv = _elemwise("erfinv", "Elementwise inverse of erf on (-1, 1) (needs SciPy).")
 erfcinv = _elemwise("erfcinv", "Elementwise inverse of erfc on (0, 2) (needs SciPy).")
+gammaln = _elemwise("gammaln", "Elementwise ``log(|gamma(a)|)`` (needs SciPy).")
+gamma = _elemwise("gamma", "Elementwise gamma function (needs SciPy).")
+_polygamma = _elemwise("polygamma", "")
+
+
+def polygamma(n, x):
+    """Elementwise ``n``-th derivative of the digamma function (needs SciPy).
+
+    ``n`` is a non-negative integer (or integer tensor); ``polygamma(0, x)`` is
+    the digamma function ``psi``, ``polygamma(1, x)`` the trigamma.
+
+    >>> import numpy as np, theanine
+    >>> x = dvector('x')
+    >>> np.round(theanine.function([x], polygamma(1, x))([1.0]), 6).tolist()
+    [1.644934]
+    """
+    x = as_tensor_variable(x)
+    if x.dtype[0] != "f":
+        x = cast(x, "float64")
+    return _polygamma(n, x)
+
+
+def psi(x):
+    """Elementwise digamma function, the derivative of ``gammaln`` (needs SciPy).
+
+    >>> import numpy as np, theanine
+    >>> x = dvector('x')
+    >>> np.round(theanine.function([x], psi(x))([1.0]), 6).tolist()
+    [-0.577216]
+    """
+    return polygamma(0, x)
+
+
+def tri_gamma(x):
+    """Elementwise trigamma function, the derivative of ``psi`` (needs SciPy).
+
+    >>> import numpy as np, theanine
+    >>> x = dvector('x')
+    >>> np.round(theanine.function([x], tri_gamma(x))([2.0]), 6).tolist()
+    [0.644934]
+    """
+    return polygamma(1, x)
 trunc = _elemwise("trunc", "Elementwise rounding toward zero.")
 floor = _elemwise("floor", "Elementwise floor.")
 ceil = _elemwise("ceil", "Elementwise ceiling.")
