@@ -137,6 +137,18 @@ class CupyBackend:
         if not self.on_numpy:
             self.xp.cuda.get_current_stream().synchronize()
 
+    def on_host(self, host_kernel):
+        """``host_kernel`` (NumPy arrays in and out) as a kernel of this backend.
+
+        For what has no device code: ops written in Python, ``polygamma``.
+        """
+        def run(*arrays):
+            results = host_kernel(*[self.to_host(a) for a in arrays])
+            if isinstance(results, tuple):
+                return tuple(self.to_device(r) for r in results)
+            return self.to_device(results)
+        return run
+
     def kernel(self, node):
         """The callable that runs ``node`` on ``xp`` arrays."""
         factory = OVERRIDES.get(type(node.op))
@@ -147,14 +159,7 @@ class CupyBackend:
             return factory(node)
         if hasattr(node.op, "perform"):      # an op written in Python: run on the host
             from theanine.ops.python_op import perform_kernel
-            on_host = perform_kernel(node)
-
-            def run(*arrays):
-                results = on_host(*[self.to_host(a) for a in arrays])
-                if isinstance(results, tuple):
-                    return tuple(self.to_device(r) for r in results)
-                return self.to_device(results)
-            return run
+            return self.on_host(perform_kernel(node))
         raise NotImplementedError(f"the cupy backend has no kernel for {node.op}")
 
 
@@ -165,9 +170,7 @@ def _elementwise(node, xp):
     if isinstance(node.op, elemwise.Elemwise) and node.op.scalar_op.c_expr is None \
             and xp is not np:
         # No C expression (polygamma): NumPy's kernel, on the host.
-        on_host = numpy_backend.KERNELS[elemwise.Elemwise](node)
-        return lambda *arrays: xp.asarray(on_host(*[
-            xp.asnumpy(a) if isinstance(a, xp.ndarray) else a for a in arrays]))
+        return CupyBackend(xp).on_host(numpy_backend.KERNELS[elemwise.Elemwise](node))
     if isinstance(node.op, elemwise.Elemwise):
         # One generated kernel per op too: a 1-instruction program. Its inputs are the
         # node's distinct inputs (``x * x`` reads x once).

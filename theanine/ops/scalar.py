@@ -80,10 +80,13 @@ def _special(name):
 _TWO_OVER_SQRT_PI = 2.0 / np.sqrt(np.pi)
 
 
+_scipy_polygamma = _special("polygamma")
+
+
 def _polygamma(n, x, out=None):
     # scipy.special.polygamma is a Python function over gamma and zeta: no out=, and
     # float64 results; computed so, then stored in the output's dtype.
-    result = _special("polygamma")(np.asarray(n).astype(np.int64), x)
+    result = _scipy_polygamma(np.asarray(n).astype(np.int64), x)
     if out is None:
         value = np.asarray(result).astype(np.result_type(x), copy=False)
         return value[()] if value.ndim == 0 else value      # a 0-d result as a scalar
